@@ -1,0 +1,92 @@
+"""What to do with one text message: the conversation's rules, as a pure decision.
+
+The decision says which state change to make (opt out, opt in, switch language), which
+topic to answer with and in which language; messaging.services applies it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from advice.matching import KeywordIndex, Match
+from advice.models import Keyword, Topic
+
+
+class Effect(Enum):
+    NONE = "none"
+    OPT_OUT = "opt-out"
+    OPT_IN = "opt-in"
+    SET_LANGUAGE = "set-language"
+
+
+@dataclass(frozen=True)
+class Decision:
+    effect: Effect
+    reply_topic: str | None  # topic slug; None: send nothing
+    reply_language: str | None  # None: the default language
+    remember_language: str | None  # store as the number's language (new numbers, switches)
+    is_opt_out_confirmation: bool
+    note: str
+
+
+def decide(
+    *,
+    text: str,
+    index: KeywordIndex,
+    stored_language: str | None,
+    is_opted_out: bool,
+    twilio_opt_out_type: str = "",
+) -> Decision:
+    """Decide the answer to `text` from a number with this language and opt-out state.
+
+    `twilio_opt_out_type` is Twilio's OptOutType parameter: Twilio already handled an
+    exact STOP or START word (Advanced Opt-Out) and sent its own confirmation.
+    """
+    match = index.match(text, preferred_language=stored_language)
+    learned = match.language if match and not stored_language and match.action != "language" else None
+    language = stored_language or learned
+
+    def reply(topic: str | None, note: str, *, effect: Effect = Effect.NONE, in_language: str | None = language,
+              remember: str | None = learned, confirmation: bool = False) -> Decision:
+        return Decision(effect, topic, in_language, remember, confirmation, note)
+
+    kind = twilio_opt_out_type.strip().upper()
+    if kind == "STOP":
+        return reply(None, "Twilio handled a stop word and confirmed it", effect=Effect.OPT_OUT)
+    if kind == "START":
+        return reply(None, "Twilio handled a start word and confirmed it", effect=Effect.OPT_IN)
+
+    understood = _describe(match)
+    if is_opted_out:
+        if match and match.action == Keyword.Action.START:
+            return reply(Topic.OPTED_IN, f"{understood}: opted back in", effect=Effect.OPT_IN)
+        if match and match.action == Keyword.Action.STOP:
+            return reply(None, f"{understood}: already opted out, not confirmed again")
+        return reply(None, f"{understood}: opted out, not answered")
+
+    if match is None:
+        return reply(Topic.MENU, "not understood: menu")
+    if match.action == Keyword.Action.STOP:
+        return reply(Topic.OPTED_OUT, f"{understood}: opted out", effect=Effect.OPT_OUT, confirmation=True)
+    if match.action == Keyword.Action.LANGUAGE:
+        if match.target_language is None:
+            return reply(Topic.MENU, f"{understood} without a language: menu")
+        return reply(
+            Topic.LANGUAGE_CHANGED,
+            f"{understood}: language set to {match.target_language}",
+            effect=Effect.SET_LANGUAGE,
+            in_language=match.target_language,
+            remember=match.target_language,
+        )
+    if match.action == Keyword.Action.TOPIC and match.topic:
+        return reply(match.topic, f"{understood}: {match.topic}")
+    # MENU, or START while not opted out: the menu tells what can be done.
+    return reply(Topic.MENU, f"{understood}: menu")
+
+
+def _describe(match: Match | None) -> str:
+    if match is None:
+        return "not understood"
+    how = {0: "", 1: " (variant)", 2: " (typo)"}[int(match.tier)]
+    return f"{match.word.upper()}{how} [{match.language}]"

@@ -1,0 +1,161 @@
+"""The leaflet's content: languages, topics with one translation per language, and keywords.
+
+Languages are rows, not code: adding a fifth language is adding a Language, its
+translations and its keywords in the admin.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from advice.text import normalize_text
+
+SMS_MAX_CHARACTERS = 1600  # Twilio's limit for one message body.
+
+
+class Language(models.Model):
+    code = models.CharField(
+        _("code"),
+        primary_key=True,
+        max_length=8,
+        validators=[RegexValidator(r"^[a-z]{2,3}(-[a-z0-9]+)?$", _("Use a language code such as nl or fr."))],
+        help_text=_("ISO 639-1 code, such as nl. Texting it alone switches to this language."),
+    )
+    name = models.CharField(_("name"), max_length=50, help_text=_("In the language itself, such as Nederlands."))
+    priority = models.PositiveSmallIntegerField(
+        _("priority"),
+        default=100,
+        help_text=_("Decides words shared by several languages (such as CAUSES): lower comes first."),
+    )
+    voice_language = models.CharField(
+        _("voice language"), max_length=16, blank=True, help_text=_("Language tag for spoken text, such as nl-BE.")
+    )
+    voice_name = models.CharField(
+        _("voice"), max_length=64, blank=True, help_text=_("Text-to-speech voice, such as Polly.Lisa-Neural.")
+    )
+
+    class Meta:
+        ordering = ["priority", "code"]
+        verbose_name = _("language")
+        verbose_name_plural = _("languages")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class Topic(models.Model):
+    class Kind(models.TextChoices):
+        ADVICE = "advice", _("advice from the leaflet")
+        SYSTEM = "system", _("service message")
+
+    # Service messages the code sends by slug; they cannot be deleted in the admin.
+    MENU = "menu"
+    OPTED_OUT = "opted-out"
+    OPTED_IN = "opted-in"
+    LANGUAGE_CHANGED = "language-changed"
+    SYSTEM_SLUGS = (MENU, OPTED_OUT, OPTED_IN, LANGUAGE_CHANGED)
+
+    slug = models.SlugField(_("slug"), unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.ADVICE)
+    name = models.CharField(_("name"), max_length=100, help_text=_("For editors; people never see it."))
+    source = models.TextField(
+        _("leaflet passage"), blank=True, help_text=_("The part of the leaflet this topic says, for reviewers.")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["kind", "position", "slug"]
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TopicTranslation(models.Model):
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="translations", verbose_name=_("topic"))
+    language = models.ForeignKey(Language, on_delete=models.CASCADE, related_name="+", verbose_name=_("language"))
+    sms_text = models.TextField(
+        _("SMS text"),
+        validators=[MaxLengthValidator(SMS_MAX_CHARACTERS)],
+        help_text=_("What a text message says. Curly quotes and non-breaking spaces are replaced when sent."),
+    )
+    voice_text = models.TextField(_("voice text"), blank=True, help_text=_("What a phone call says."))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["topic", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "language"], name="one_translation_per_language"),
+        ]
+        verbose_name = _("translation")
+        verbose_name_plural = _("translations")
+
+    def __str__(self) -> str:
+        return f"{self.topic} ({self.language_id})"
+
+
+class Keyword(models.Model):
+    class Action(models.TextChoices):
+        TOPIC = "topic", _("reply with a topic")
+        MENU = "menu", _("reply with the menu")
+        STOP = "stop", _("stop all messages")
+        START = "start", _("start messages again")
+        LANGUAGE = "language", _("switch language")
+
+    word = models.CharField(
+        _("word"), max_length=40, help_text=_("As people would type it, one to three words; case, accents, plurals and typos are handled.")
+    )
+    normalized = models.CharField(_("normalised"), max_length=40, editable=False, db_index=True)
+    language = models.ForeignKey(Language, on_delete=models.CASCADE, related_name="keywords", verbose_name=_("language"))
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices, default=Action.TOPIC)
+    topic = models.ForeignKey(
+        Topic, on_delete=models.CASCADE, null=True, blank=True, related_name="keywords", verbose_name=_("topic")
+    )
+    target_language = models.ForeignKey(
+        Language,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("switches to"),
+        help_text=_("For a language switch: the language this word names. Leave empty for a word such as "
+                    "TAAL that is followed by the language."),
+    )
+
+    class Meta:
+        ordering = ["language", "action", "word"]
+        constraints = [
+            models.UniqueConstraint(fields=["normalized", "language"], name="one_keyword_per_word_and_language"),
+        ]
+        verbose_name = _("keyword")
+        verbose_name_plural = _("keywords")
+
+    def __str__(self) -> str:
+        return f"{self.word} ({self.language_id})"
+
+    def clean(self) -> None:
+        self.normalized = normalize_text(self.word)
+        if not self.normalized:
+            raise ValidationError({"word": _("A keyword needs at least one letter or digit.")}, code="empty")
+        if self.action == self.Action.TOPIC and self.topic_id is None:
+            raise ValidationError({"topic": _("Choose the topic this keyword replies with.")}, code="topic_required")
+        if self.action != self.Action.TOPIC and self.topic_id is not None:
+            raise ValidationError({"topic": _("Only a topic keyword has a topic.")}, code="topic_not_allowed")
+        if self.action != self.Action.LANGUAGE and self.target_language_id is not None:
+            raise ValidationError(
+                {"target_language": _("Only a language switch has a target language.")}, code="target_not_allowed"
+            )
+        duplicate = Keyword.objects.filter(normalized=self.normalized, language_id=self.language_id)
+        if self.language_id and duplicate.exclude(pk=self.pk).exists():
+            raise ValidationError(
+                {"word": _("This language already has this keyword (ignoring case and accents).")},
+                code="duplicate",
+            )
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.normalized = normalize_text(self.word)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,58 @@
+"""Reading the content: the keyword index and a topic's text in a language, with fallback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from advice.matching import KeywordEntry, KeywordIndex
+from advice.models import Keyword, Language, Topic, TopicTranslation
+
+
+@dataclass(frozen=True)
+class TopicText:
+    topic: Topic
+    language: str  # the language the text is in, after any fallback
+    sms_text: str
+    voice_text: str
+
+
+def language_codes() -> list[str]:
+    """All languages, in their priority order."""
+    return list(Language.objects.values_list("code", flat=True))
+
+
+def keyword_index() -> KeywordIndex:
+    entries = [
+        KeywordEntry(
+            word=normalized,
+            language=language_id,
+            action=action,
+            topic=topic_slug,
+            target_language=target_language_id,
+        )
+        for normalized, language_id, action, topic_slug, target_language_id in Keyword.objects.values_list(
+            "normalized", "language_id", "action", "topic__slug", "target_language_id"
+        )
+    ]
+    return KeywordIndex(entries, language_codes())
+
+
+def fallback_languages(language: str | None) -> list[str]:
+    """Where to look for a text: the language asked for, the default, then by priority."""
+    order = [language, settings.DEFAULT_LANGUAGE, *language_codes()]
+    return list(dict.fromkeys(code for code in order if code))
+
+
+def topic_text(slug: str, language: str | None) -> TopicText | None:
+    """The topic's text in `language`, else in the default language, never nothing while any exists."""
+    translations = {
+        t.language_id: t
+        for t in TopicTranslation.objects.select_related("topic").filter(topic__slug=slug).exclude(sms_text="")
+    }
+    for code in fallback_languages(language):
+        if code in translations:
+            found = translations[code]
+            return TopicText(found.topic, code, found.sms_text, found.voice_text)
+    return None

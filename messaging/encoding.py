@@ -1,0 +1,84 @@
+"""SMS text: one renderer for every outgoing text, and GSM-7 / UCS-2 segment arithmetic.
+
+A single character outside GSM-7 makes the whole message UCS-2: 70 characters per segment
+instead of 160, so a curly quote pasted from a word processor can triple a message's cost.
+`render_sms_text` replaces such punctuation (never letters: "ç" stays "ç") and tidies spaces.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+GSM7_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENDED = set("^{}\\[~]|€\f")
+
+_PUNCTUATION = str.maketrans(
+    {
+        "\u00a0": " ",  # no-break space
+        "\u202f": " ",  # narrow no-break space (French typography before ; : ! ?)
+        "\u2009": " ",  # thin space
+        "\u2007": " ",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2039": "'",
+        "\u203a": "'",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
+        "\u2022": "-",  # bullet
+        "\u2026": "...",
+        "\u00b4": "'",
+        "\u0060": "'",
+        "\u200b": "",  # zero-width space
+        "\ufeff": "",
+    }
+)
+_SPACES = re.compile(r"[ \t]+")
+_SPACE_BEFORE_NEWLINE = re.compile(r" *\n *")
+_MANY_NEWLINES = re.compile(r"\n{3,}")
+
+
+@dataclass(frozen=True)
+class SmsSize:
+    encoding: str  # "GSM-7" or "UCS-2"
+    units: int  # septets for GSM-7, UTF-16 code units for UCS-2
+    characters: int
+    segments: int
+
+
+def render_sms_text(text: str) -> str:
+    """The exact text to send: GSM-friendly punctuation, single spaces, trimmed lines."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_PUNCTUATION)
+    text = _SPACES.sub(" ", text)
+    text = _SPACE_BEFORE_NEWLINE.sub("\n", text)
+    text = _MANY_NEWLINES.sub("\n\n", text)
+    return text.strip()
+
+
+def is_gsm7(text: str) -> bool:
+    return all(char in GSM7_BASIC or char in GSM7_EXTENDED for char in text)
+
+
+def sms_size(text: str) -> SmsSize:
+    if is_gsm7(text):
+        units = sum(2 if char in GSM7_EXTENDED else 1 for char in text)
+        single, part = 160, 153
+        encoding = "GSM-7"
+    else:
+        units = len(text.encode("utf-16-le")) // 2  # an emoji is two code units
+        single, part = 70, 67
+        encoding = "UCS-2"
+    segments = 1 if units <= single else math.ceil(units / part)
+    return SmsSize(encoding=encoding, units=units, characters=len(text), segments=segments if units else 0)

@@ -1,0 +1,111 @@
+"""The message log: every message in or out is a row, from arrival or creation to its final state."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# Twilio's message statuses in the order they move; a status callback may only move a
+# message forward (callbacks for multi-segment messages can arrive out of order).
+PROVIDER_STATUS_RANK = {
+    "accepted": 1,
+    "scheduled": 1,
+    "queued": 2,
+    "sending": 3,
+    "sent": 4,
+    "delivered": 5,
+    "undelivered": 5,
+    "failed": 5,
+    "canceled": 5,
+    "read": 6,
+}
+
+
+class Message(models.Model):
+    class Direction(models.TextChoices):
+        INBOUND = "in", _("inbound")
+        OUTBOUND = "out", _("outbound")
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS")
+        VOICE = "voice", _("voice")
+
+    class State(models.TextChoices):
+        # Inbound
+        RECEIVED = "received", _("received, not yet handled")
+        HANDLED = "handled", _("handled")
+        IGNORED = "ignored", _("ignored (nothing to answer)")
+        REJECTED = "rejected", _("rejected (malformed)")
+        # Outbound
+        PENDING = "pending", _("waiting to be sent")
+        SENDING = "sending", _("being handed to Twilio")
+        SUBMITTED = "submitted", _("accepted by Twilio")
+        FAILED = "failed", _("failed")
+        CANCELLED = "cancelled", _("not sent")
+
+    class Purpose(models.TextChoices):
+        REPLY = "reply", _("reply to a keyword")
+        OPT_OUT_CONFIRMATION = "opt-out", _("opt-out confirmation")
+
+    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
+    channel = models.CharField(_("channel"), max_length=5, choices=Channel.choices, default=Channel.SMS)
+    purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose.choices, blank=True)
+    subscriber = models.ForeignKey(
+        "reminders.Subscriber",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name=_("subscriber"),
+    )
+    phone_number = models.CharField(
+        _("their number"), max_length=64, blank=True, help_text=_("E.164 when it is a phone number; else as received.")
+    )
+    service_number = models.CharField(_("our number"), max_length=64, blank=True)
+    body = models.TextField(_("text"), blank=True)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    topic = models.ForeignKey(
+        "advice.Topic", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("topic")
+    )
+    reply_to = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replies", verbose_name=_("reply to")
+    )
+    state = models.CharField(_("state"), max_length=10, choices=State.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True, help_text=_("What was understood, or why not."))
+
+    provider_sid = models.CharField(_("Twilio SID"), max_length=64, null=True, blank=True, unique=True)
+    provider_status = models.CharField(_("Twilio status"), max_length=12, blank=True)
+    error_code = models.PositiveIntegerField(_("error code"), null=True, blank=True)
+    error_message = models.CharField(_("error"), max_length=500, blank=True)
+    encoding = models.CharField(_("encoding"), max_length=5, blank=True)
+    segments = models.PositiveSmallIntegerField(_("segments"), null=True, blank=True)
+    params = models.JSONField(_("webhook parameters"), default=dict, blank=True)
+
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    uncertain = models.BooleanField(
+        _("may have reached Twilio"),
+        default=False,
+        help_text=_("An attempt ended without an answer: Twilio is asked before any new attempt."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    submitted_at = models.DateTimeField(_("accepted by Twilio at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One reply per inbound message, however often its processing runs.
+            models.UniqueConstraint(fields=["reply_to"], name="one_reply_per_inbound_message"),
+        ]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="message_due_idx"),
+            models.Index(fields=["subscriber", "direction", "created_at"], name="message_recent_by_number_idx"),
+        ]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+
+    def __str__(self) -> str:
+        arrow = "←" if self.direction == self.Direction.INBOUND else "→"
+        return f"{arrow} {self.phone_number}: {self.body[:40]}"

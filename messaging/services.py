@@ -1,0 +1,431 @@
+"""Message services: recording inbound SMS, answering them, sending, status callbacks, sweeping.
+
+Exactly-once rests on the database, not on Celery:
+- an inbound message is unique on Twilio's MessageSid, so a webhook replay is a no-op;
+- an inbound message has at most one reply (a unique constraint), so processing it twice
+  cannot answer twice;
+- a send is claimed with a conditional UPDATE (pending -> sending) before Twilio is called,
+  so two workers never send the same row; an attempt that may have reached Twilio (a
+  timeout, a 5xx) marks the row `uncertain`, and the next attempt asks Twilio first.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from advice import selectors as advice_selectors
+from advice.conversation import Decision, Effect, decide
+from advice.models import Topic
+from messaging.backends import OutgoingSms, SendError, get_backend
+from messaging.encoding import render_sms_text, sms_size
+from messaging.models import PROVIDER_STATUS_RANK, Message
+from messaging.phone import masked, to_e164
+from messaging.twilio_errors import Outcome, classify
+from reminders import services as subscriber_services
+from reminders.models import Subscriber
+
+logger = logging.getLogger(__name__)
+
+STATUS_CALLBACK_PATH = "/twilio/sms/status/"
+MAX_STORED_VALUE = 10_000  # characters kept of any one webhook parameter
+
+
+def _clean(value: str) -> str:
+    # PostgreSQL text and jsonb cannot hold NUL; keep everything else as received.
+    return value.replace("\x00", "\ufffd")[:MAX_STORED_VALUE]
+
+
+# --- Inbound ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InboundRecorded:
+    message: Message
+    created: bool  # False: a replay of a MessageSid already recorded
+
+    @property
+    def needs_processing(self) -> bool:
+        return self.created and self.message.state == Message.State.RECEIVED
+
+
+def inbound_sms_record(*, params: Mapping[str, str]) -> InboundRecorded:
+    """Store an inbound SMS webhook as a row, once per MessageSid, whatever it contains."""
+    clean = {_clean(str(key)): _clean(str(value)) for key, value in params.items()}
+    sid = clean.get("MessageSid") or clean.get("SmsSid") or ""
+    raw_from = clean.get("From", "")
+    body = clean.get("Body", "")
+    fields = {
+        "direction": Message.Direction.INBOUND,
+        "channel": Message.Channel.SMS,
+        "body": body,
+        "service_number": clean.get("To", "")[:64],
+        "params": clean,
+    }
+
+    phone = to_e164(raw_from, region=clean.get("FromCountry") or None)
+    our_numbers = {settings.TWILIO_FROM_NUMBER, clean.get("To", "")}
+    if not sid:
+        state, note = Message.State.REJECTED, "no MessageSid: not from Twilio's webhook"
+    elif not raw_from:
+        state, note = Message.State.IGNORED, "no From: nobody to answer"
+    elif phone is None:
+        state, note = Message.State.IGNORED, "sender is not a phone number (short code or sender ID): cannot answer"
+    elif phone in our_numbers:
+        state, note = Message.State.IGNORED, "sent from our own number: not answered, to avoid a loop"
+    else:
+        state, note = Message.State.RECEIVED, ""
+    fields.update(phone_number=phone or raw_from[:64], state=state, note=note)
+
+    if not sid:
+        message = Message.objects.create(**fields)
+        logger.warning("inbound SMS %s rejected: %s", message.pk, note)
+        return InboundRecorded(message, created=True)
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(provider_sid=sid, provider_status=clean.get("SmsStatus", "received")[:12], **fields)
+    except IntegrityError:
+        message = Message.objects.get(provider_sid=sid)
+        logger.info("inbound SMS %s is a replay of message %s: not handled again", sid, message.pk)
+        return InboundRecorded(message, created=False)
+    if state == Message.State.RECEIVED:
+        logger.info("inbound SMS %s from %s recorded as message %s", sid, masked(phone or ""), message.pk)
+    else:
+        logger.warning("inbound SMS %s (message %s) from %r not answered: %s", sid, message.pk, raw_from[:40], note)
+    return InboundRecorded(message, created=True)
+
+
+def inbound_sms_handle(*, message_id: int) -> int | None:
+    """Understand one recorded inbound SMS, apply what it asks, and create its reply.
+
+    Returns the reply's id (to send once this commits), or None when nothing is sent.
+    Safe to run twice: the second run finds the message handled.
+    """
+    try:
+        with transaction.atomic():
+            inbound = Message.objects.select_for_update().filter(pk=message_id).first()
+            if inbound is None or inbound.state != Message.State.RECEIVED:
+                return None
+            subscriber = subscriber_services.subscriber_get_for_update(phone_number=inbound.phone_number)
+            decision = decide(
+                text=inbound.body,
+                index=advice_selectors.keyword_index(),
+                stored_language=subscriber.language_id,
+                is_opted_out=subscriber.is_opted_out,
+                twilio_opt_out_type=str(inbound.params.get("OptOutType", "")),
+            )
+            _apply(decision, subscriber)
+            inbound.note = decision.note
+            reply = _create_reply(inbound, subscriber, decision)
+            inbound.subscriber = subscriber
+            inbound.state = Message.State.HANDLED
+            inbound.language = decision.reply_language or ""
+            inbound.save(update_fields=["subscriber", "state", "language", "note", "updated_at"])
+    except IntegrityError:
+        # Another run created this message's reply first (SQLite has no row locks).
+        logger.info("inbound message %s was handled by another worker", message_id)
+        return None
+    logger.info("inbound message %s: %s", message_id, inbound.note)
+    return reply.pk if reply else None
+
+
+def _apply(decision: Decision, subscriber: Subscriber) -> None:
+    if decision.effect == Effect.OPT_OUT:
+        subscriber_services.subscriber_opt_out(subscriber=subscriber, source=Subscriber.OptOutSource.KEYWORD)
+    elif decision.effect == Effect.OPT_IN:
+        subscriber_services.subscriber_opt_in(subscriber=subscriber)
+    if decision.remember_language:
+        subscriber_services.subscriber_set_language(subscriber=subscriber, language=decision.remember_language)
+
+
+def _create_reply(inbound: Message, subscriber: Subscriber, decision: Decision) -> Message | None:
+    if decision.reply_topic is None:
+        return None
+    if not decision.is_opt_out_confirmation and _replies_last_hour(subscriber) >= settings.SMS_REPLY_LIMIT_PER_HOUR:
+        inbound.note = f"{decision.note}; not answered: {settings.SMS_REPLY_LIMIT_PER_HOUR} replies in the last hour"
+        logger.warning(
+            "reply limit reached for %s (%s per hour): message %s not answered",
+            masked(subscriber.phone_number), settings.SMS_REPLY_LIMIT_PER_HOUR, inbound.pk,
+        )
+        return None
+    text = advice_selectors.topic_text(decision.reply_topic, decision.reply_language)
+    if text is None:
+        inbound.note = f"{decision.note}; not answered: topic {decision.reply_topic!r} has no text in any language"
+        logger.error("topic %r has no text in any language: message %s not answered", decision.reply_topic, inbound.pk)
+        return None
+    body = render_sms_text(text.sms_text)
+    size = sms_size(body)
+    return Message.objects.create(
+        direction=Message.Direction.OUTBOUND,
+        channel=Message.Channel.SMS,
+        purpose=Message.Purpose.OPT_OUT_CONFIRMATION if decision.is_opt_out_confirmation else Message.Purpose.REPLY,
+        subscriber=subscriber,
+        phone_number=subscriber.phone_number,
+        service_number=_reply_sender(inbound),
+        body=body,
+        language=text.language,
+        topic=text.topic,
+        reply_to=inbound,
+        state=Message.State.PENDING,
+        encoding=size.encoding,
+        segments=size.segments,
+    )
+
+
+def _replies_last_hour(subscriber: Subscriber) -> int:
+    since = timezone.now() - timedelta(hours=1)
+    return (
+        Message.objects.filter(
+            subscriber=subscriber, direction=Message.Direction.OUTBOUND, created_at__gte=since
+        )
+        .exclude(state=Message.State.CANCELLED)
+        .count()
+    )
+
+
+def _reply_sender(inbound: Message) -> str:
+    """Answer from the number the person texted, so the conversation stays in one thread."""
+    if settings.TWILIO_MESSAGING_SERVICE_SID:
+        return ""
+    ours = to_e164(inbound.service_number) if inbound.service_number.startswith("+") else None
+    return ours or settings.TWILIO_FROM_NUMBER
+
+
+# --- Outbound -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SendResult:
+    state: str  # the row's state afterwards, or "skipped" when it was not ours to send
+    retry_in: float | None = None  # seconds until the next attempt, when one is scheduled
+
+
+def status_callback_url(message: Message) -> str:
+    # Our id rides along, so a callback can find the row even before its SID is saved.
+    return f"{settings.PUBLIC_BASE_URL}{STATUS_CALLBACK_PATH}?m={message.pk}"
+
+
+def message_send(*, message_id: int) -> SendResult:
+    """Hand one pending outbound message to the SMS backend, at most once per claim."""
+    now = timezone.now()
+    claimed = (
+        Message.objects.filter(pk=message_id, direction=Message.Direction.OUTBOUND, state=Message.State.PENDING)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .update(state=Message.State.SENDING, claimed_at=now, attempts=F("attempts") + 1, updated_at=now)
+    )
+    if not claimed:
+        return SendResult("skipped")
+    message = Message.objects.select_related("subscriber").get(pk=message_id)
+
+    refusal = _refusal(message)
+    if refusal:
+        return _finish(message, Message.State.CANCELLED, note=refusal)
+
+    sms = OutgoingSms(
+        to=message.phone_number,
+        body=message.body,
+        sender=message.service_number,
+        status_callback=status_callback_url(message),
+        reference=str(message.pk),
+    )
+    backend = get_backend()
+    try:
+        if message.uncertain:
+            earlier = backend.find_submitted(sms, since=message.created_at)
+            if earlier is not None:
+                logger.info("message %s: an earlier attempt reached Twilio as %s; not sent again", message.pk, earlier.sid)
+                return _submitted(message, earlier.sid, earlier.status)
+        submitted = backend.send_sms(sms)
+    except SendError as error:
+        return _failed_attempt(message, error)
+    return _submitted(message, submitted.sid, submitted.status)
+
+
+def _refusal(message: Message) -> str:
+    """Why this message must not go out now, if it must not."""
+    subscriber = message.subscriber
+    if subscriber is None:
+        return ""
+    if subscriber.undeliverable_at is not None:
+        return f"not sent: the number is undeliverable ({subscriber.undeliverable_reason})"
+    if subscriber.is_opted_out and message.purpose != Message.Purpose.OPT_OUT_CONFIRMATION:
+        return "not sent: the number has opted out"
+    return ""
+
+
+def _submitted(message: Message, sid: str, status: str) -> SendResult:
+    now = timezone.now()
+    Message.objects.filter(pk=message.pk).update(
+        state=Message.State.SUBMITTED,
+        provider_sid=sid,
+        submitted_at=now,
+        uncertain=False,
+        next_attempt_at=None,
+        error_code=None,
+        error_message="",
+        updated_at=now,
+    )
+    _advance_status(Message.objects.filter(pk=message.pk), status)
+    logger.info("message %s to %s accepted by Twilio as %s (%s)", message.pk, masked(message.phone_number), sid, status)
+    return SendResult(Message.State.SUBMITTED)
+
+
+def _failed_attempt(message: Message, error: SendError) -> SendResult:
+    code = f" (error {error.code})" if error.code else ""
+    if error.outcome == Outcome.OPTED_OUT:
+        if message.subscriber_id:
+            subscriber_services.subscriber_opt_out_by_id(
+                subscriber_id=message.subscriber_id, source=Subscriber.OptOutSource.CARRIER
+            )
+        return _finish(message, Message.State.FAILED, error=error, note=f"the number opted out at Twilio{code}")
+    if error.outcome == Outcome.BAD_NUMBER:
+        if message.subscriber_id:
+            subscriber_services.subscriber_mark_undeliverable(
+                subscriber_id=message.subscriber_id, reason=f"Twilio error {error.code}: {error.message}"
+            )
+        return _finish(message, Message.State.FAILED, error=error, note=f"the number cannot receive SMS{code}")
+    if error.outcome == Outcome.FAILED:
+        logger.error("message %s cannot be sent: %s", message.pk, error.message)
+        return _finish(message, Message.State.FAILED, error=error, note=f"Twilio refused the message{code}")
+
+    uncertain = message.uncertain or error.uncertain
+    if message.attempts >= settings.SMS_SEND_MAX_ATTEMPTS:
+        logger.error("message %s failed after %s attempts: %s", message.pk, message.attempts, error.message)
+        return _finish(message, Message.State.FAILED, error=error, uncertain=uncertain,
+                       note=f"gave up after {message.attempts} attempts{code}")
+    delay = retry_delay(message.attempts)
+    now = timezone.now()
+    Message.objects.filter(pk=message.pk, state=Message.State.SENDING).update(
+        state=Message.State.PENDING,
+        next_attempt_at=now + timedelta(seconds=delay),
+        uncertain=uncertain,
+        error_code=error.code,
+        error_message=error.message[:500],
+        updated_at=now,
+    )
+    logger.warning(
+        "message %s attempt %s failed, retrying in %.1f s%s: %s",
+        message.pk, message.attempts, delay, " (Twilio is asked first)" if uncertain else "", error.message,
+    )
+    return SendResult(Message.State.PENDING, retry_in=delay)
+
+
+def retry_delay(attempts: int) -> float:
+    """Exponential backoff with jitter: half the step fixed, half random, capped."""
+    step = min(settings.SMS_RETRY_MAX_SECONDS, settings.SMS_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+    return step / 2 + random.uniform(0, step / 2)
+
+
+def _finish(message: Message, state: str, *, note: str, error: SendError | None = None,
+            uncertain: bool = False) -> SendResult:
+    Message.objects.filter(pk=message.pk).update(
+        state=state,
+        note=note[:300],
+        uncertain=uncertain,
+        next_attempt_at=None,
+        error_code=error.code if error else None,
+        error_message=error.message[:500] if error else "",
+        updated_at=timezone.now(),
+    )
+    if state == Message.State.CANCELLED:
+        logger.info("message %s %s", message.pk, note)
+    return SendResult(state)
+
+
+# --- Status callbacks ---------------------------------------------------------------------
+
+
+def _advance_status(rows: object, status: str) -> int:
+    """Move Twilio's status forward only: a late 'sent' never overwrites 'delivered'."""
+    rank = PROVIDER_STATUS_RANK.get(status)
+    if rank is None:
+        return 0
+    lower = [name for name, r in PROVIDER_STATUS_RANK.items() if r < rank]
+    return rows.filter(Q(provider_status="") | Q(provider_status__in=lower)).update(  # type: ignore[attr-defined]
+        provider_status=status, updated_at=timezone.now()
+    )
+
+
+def message_status_update(*, params: Mapping[str, str], message_ref: str = "") -> bool:
+    """Apply one status callback. Returns False when it names no message of ours."""
+    sid = params.get("MessageSid") or params.get("SmsSid") or ""
+    status = (params.get("MessageStatus") or params.get("SmsStatus") or "").strip().lower()
+    raw_code = (params.get("ErrorCode") or "").strip()
+    code = int(raw_code) if raw_code.isdigit() else None
+
+    message = Message.objects.filter(provider_sid=sid).first() if sid else None
+    if message is None and message_ref.isdigit():
+        message = Message.objects.filter(pk=int(message_ref), direction=Message.Direction.OUTBOUND).first()
+        if message is not None and sid and not message.provider_sid:
+            # The callback overtook the worker, or answers an attempt that timed out.
+            Message.objects.filter(pk=message.pk, state__in=[Message.State.PENDING, Message.State.SENDING]).update(
+                state=Message.State.SUBMITTED, uncertain=False, next_attempt_at=None
+            )
+            Message.objects.filter(pk=message.pk, provider_sid__isnull=True).update(provider_sid=sid)
+    if message is None:
+        logger.warning("status callback for unknown message %r (status %r): ignored", sid, status)
+        return False
+    if status not in PROVIDER_STATUS_RANK:
+        logger.warning("status callback for message %s has unknown status %r: ignored", message.pk, status)
+        return True
+
+    advanced = _advance_status(Message.objects.filter(pk=message.pk), status)
+    if advanced and code is not None:
+        Message.objects.filter(pk=message.pk).update(error_code=code, error_message=f"Twilio error {code}")
+        outcome = classify(code=code)
+        if message.subscriber_id and outcome == Outcome.OPTED_OUT:
+            subscriber_services.subscriber_opt_out_by_id(
+                subscriber_id=message.subscriber_id, source=Subscriber.OptOutSource.CARRIER
+            )
+        elif message.subscriber_id and outcome == Outcome.BAD_NUMBER:
+            subscriber_services.subscriber_mark_undeliverable(
+                subscriber_id=message.subscriber_id, reason=f"Twilio error {code} on delivery"
+            )
+    logger.info("message %s status %s%s", message.pk, status, "" if advanced else " (older than known: kept)")
+    return True
+
+
+# --- Sweeping -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Swept:
+    inbound: list[int]
+    outbound: list[int]
+
+
+def messages_sweep(*, now: datetime | None = None, limit: int = 500) -> Swept:
+    """Find recorded work whose task was lost (Redis down, a worker killed) so it can be queued again."""
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=settings.SMS_STALE_AFTER_SECONDS)
+    # A send whose worker died mid-request may have reached Twilio: ask before resending.
+    abandoned = list(
+        Message.objects.filter(
+            direction=Message.Direction.OUTBOUND, state=Message.State.SENDING, claimed_at__lt=stale
+        ).values_list("pk", flat=True)[:limit]
+    )
+    Message.objects.filter(pk__in=abandoned, state=Message.State.SENDING).update(
+        state=Message.State.PENDING, uncertain=True, next_attempt_at=None, updated_at=now
+    )
+    inbound = list(
+        Message.objects.filter(
+            direction=Message.Direction.INBOUND, state=Message.State.RECEIVED, created_at__lt=stale
+        ).values_list("pk", flat=True)[:limit]
+    )
+    outbound = list(
+        Message.objects.filter(direction=Message.Direction.OUTBOUND, state=Message.State.PENDING)
+        .filter(Q(next_attempt_at__lt=stale) | Q(next_attempt_at__isnull=True, updated_at__lt=stale))
+        .values_list("pk", flat=True)[:limit]
+    )
+    outbound = list(dict.fromkeys([*abandoned, *outbound]))
+    if inbound or outbound:
+        logger.warning("sweeper re-queues %s inbound and %s outbound messages", len(inbound), len(outbound))
+    return Swept(inbound, outbound)

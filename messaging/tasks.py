@@ -1,0 +1,54 @@
+"""Celery tasks: thin wrappers that take ids and call services.
+
+Tasks may run twice (a redelivery, a sweep racing a slow worker); the services they call
+are idempotent, so that is harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import shared_task
+
+from messaging import services
+
+logger = logging.getLogger(__name__)
+
+
+def queue(task: Any, *args: Any, countdown: float | None = None) -> bool:
+    """Queue a task; never raise. A task that cannot be queued is found again by the sweeper."""
+    try:
+        task.apply_async(args, countdown=countdown)
+    except Exception:  # kombu/redis raise many types; the row is recorded either way
+        logger.exception("could not queue %s%r: the sweeper will queue it once the broker is back", task.name, args)
+        return False
+    return True
+
+
+def _send(message_id: int) -> None:
+    result = services.message_send(message_id=message_id)
+    if result.retry_in is not None:
+        queue(send_message, message_id, countdown=result.retry_in)
+
+
+@shared_task(name="messaging.tasks.process_inbound")
+def process_inbound(message_id: int) -> None:
+    reply_id = services.inbound_sms_handle(message_id=message_id)
+    if reply_id is not None:
+        # Sent here rather than queued, to save a round trip through the broker.
+        _send(reply_id)
+
+
+@shared_task(name="messaging.tasks.send_message")
+def send_message(message_id: int) -> None:
+    _send(message_id)
+
+
+@shared_task(name="messaging.tasks.sweep")
+def sweep() -> None:
+    swept = services.messages_sweep()
+    for message_id in swept.inbound:
+        queue(process_inbound, message_id)
+    for message_id in swept.outbound:
+        queue(send_message, message_id)
