@@ -143,11 +143,15 @@ class KeywordIndex:
     def _lookup(self, phrase: str, *, allow_typo: bool) -> Iterator[tuple[Tier, list[KeywordEntry]]]:
         if phrase in self.exact:
             yield Tier.EXACT, self.exact[phrase]
+        # A plural of a keyword ("cramps" -> CRAMP) before two words that share a stem
+        # ("cramps" and CRAMPE both give "cramp").
         spellings = list(variants(phrase))
-        spelled = [entry for spelling in spellings for entry in self.exact.get(spelling, [])]
-        spelled += [entry for spelling in [phrase, *spellings] for entry in self.variant.get(spelling, [])]
-        if spelled:
-            yield Tier.VARIANT, list(dict.fromkeys(spelled))
+        plural_of = [entry for spelling in spellings for entry in self.exact.get(spelling, [])]
+        if plural_of:
+            yield Tier.VARIANT, list(dict.fromkeys(plural_of))
+        same_stem = [entry for spelling in [phrase, *spellings] for entry in self.variant.get(spelling, [])]
+        if same_stem:
+            yield Tier.VARIANT, list(dict.fromkeys(same_stem))
         if allow_typo and len(phrase) >= TYPO_MIN_LENGTH:
             close = [e for e in self.typo_candidates if is_one_typo_apart(phrase, e.word)]
             if close:

@@ -274,7 +274,7 @@ def _submitted(message: Message, sid: str, status: str) -> SendResult:
         updated_at=now,
     )
     _advance_status(Message.objects.filter(pk=message.pk), status)
-    logger.info("message %s to %s accepted by Twilio as %s (%s)", message.pk, masked(message.phone_number), sid, status)
+    logger.info("message %s to %s accepted as %s (%s)", message.pk, masked(message.phone_number), sid, status)
     return SendResult(Message.State.SUBMITTED)
 
 

