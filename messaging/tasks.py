@@ -9,7 +9,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import redis.exceptions
 from celery import shared_task
+from kombu.exceptions import OperationalError
 
 from messaging import services
 
@@ -20,7 +22,7 @@ def queue(task: Any, *args: Any, countdown: float | None = None) -> bool:
     """Queue a task; never raise. A task that cannot be queued is found again by the sweeper."""
     try:
         task.apply_async(args, countdown=countdown)
-    except Exception as exc:  # kombu/redis raise many types; the row is recorded either way
+    except (OperationalError, redis.exceptions.RedisError, OSError) as exc:
         logger.error("could not queue %s%r (%s): the sweeper will queue it once the broker is back", task.name, args, exc)
         return False
     return True

@@ -212,7 +212,6 @@ USE_TZ = True
 
 # --- Static files, security -------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
 # The admin's static files are served by WhiteNoise straight from the installed apps, so
 # the production processes need no collectstatic step.
 WHITENOISE_USE_FINDERS = True

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import argparse
 import base64
-import itertools
 import json
 import re
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from email.utils import format_datetime
 from datetime import UTC, datetime
@@ -128,7 +128,6 @@ class FakeTwilio:
         self.accepted: list[dict[str, Any]] = []
         self.script: list[Scripted] = []
         self.lock = threading.Lock()
-        self._sids = itertools.count(1)
         self.server = ThreadingHTTPServer((host, port), self._handler_class())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -245,7 +244,7 @@ class FakeTwilio:
         return Handler
 
     def _message(self, account: str, params: dict[str, str]) -> dict[str, Any]:
-        sid = f"SM{next(self._sids):032x}"
+        sid = f"SM{uuid.uuid4().hex}"
         now = format_datetime(datetime.now(UTC))
         return {
             "account_sid": account, "api_version": "2010-04-01", "body": params.get("Body", ""),

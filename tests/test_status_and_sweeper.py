@@ -1,0 +1,148 @@
+"""Status callbacks only move forward; the sweeper finds work whose task was lost."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from messaging import services, tasks
+from messaging.models import Message
+from reminders.models import Subscriber
+from tests.conftest import INBOUND_PATH, STATUS_PATH, inbound_params, post_signed
+from tests.support.fake_twilio import FakeTwilio, Scripted
+
+pytestmark = pytest.mark.django_db
+
+
+def callback(client: Client, message: Message, status: str, **extra: str) -> Any:
+    path = f"{STATUS_PATH}?m={message.pk}"
+    params = {"MessageSid": message.provider_sid or "", "MessageStatus": status, "AccountSid": "AC" + "0" * 32,
+              "To": message.phone_number, "From": "+3225550100", **extra}
+    return post_signed(client, path, params)
+
+
+def test_status_moves_forward_even_when_callbacks_arrive_out_of_order(client: Client, text: Any) -> None:
+    reply = text("KRAMP")
+    reply.refresh_from_db()
+    for status in ["sent", "delivered", "sending", "sent", "queued"]:
+        assert callback(client, reply, status).status_code == 204
+
+    reply.refresh_from_db()
+    assert reply.provider_status == "delivered"
+
+
+def test_a_callback_is_signature_checked(client: Client, text: Any) -> None:
+    reply = text("KRAMP")
+    response = client.post(f"{STATUS_PATH}?m={reply.pk}", {"MessageSid": "SMx", "MessageStatus": "delivered"})
+
+    assert response.status_code == 403
+
+
+def test_undelivered_to_a_landline_marks_the_number_undeliverable(client: Client, text: Any) -> None:
+    reply = text("KRAMP")
+    reply.refresh_from_db()
+    callback(client, reply, "undelivered", ErrorCode="30006")
+
+    reply.refresh_from_db()
+    assert reply.provider_status == "undelivered"
+    assert reply.error_code == 30006
+    assert Subscriber.objects.get().undeliverable_at is not None
+
+
+def test_failed_with_21610_marks_the_number_opted_out(client: Client, text: Any) -> None:
+    reply = text("KRAMP")
+    reply.refresh_from_db()
+    callback(client, reply, "failed", ErrorCode="21610")
+
+    assert Subscriber.objects.get().is_opted_out
+
+
+def test_a_callback_for_an_unknown_message_is_logged_not_crashed(client: Client, caplog: Any) -> None:
+    response = post_signed(client, STATUS_PATH, {"MessageSid": "SMunknown", "MessageStatus": "delivered"})
+
+    assert response.status_code == 204
+    assert "status callback for unknown message" in caplog.text
+
+
+def test_a_callback_with_a_strange_status_is_ignored(client: Client, text: Any, caplog: Any) -> None:
+    reply = text("KRAMP")
+    reply.refresh_from_db()
+    callback(client, reply, "exploded")
+
+    reply.refresh_from_db()
+    assert reply.provider_status == "queued"
+    assert "unknown status" in caplog.text
+
+
+def test_a_callback_settles_a_send_whose_answer_timed_out(client: Client, text: Any, fake_twilio: FakeTwilio) -> None:
+    fake_twilio.then(Scripted(delay=1.5))
+    reply = text("KRAMP")
+    reply.refresh_from_db()
+    assert reply.uncertain and reply.provider_sid is None
+
+    reply.provider_sid = fake_twilio.accepted[0]["sid"]  # what Twilio's callback carries
+    path = f"{STATUS_PATH}?m={reply.pk}"
+    post_signed(client, path, {"MessageSid": reply.provider_sid, "MessageStatus": "sent"})
+
+    reply.refresh_from_db()
+    assert reply.state == Message.State.SUBMITTED
+    assert reply.provider_status == "sent"
+    assert not reply.uncertain
+    Message.objects.filter(pk=reply.pk).update(next_attempt_at=None)
+    assert services.message_send(message_id=reply.pk).state == "skipped"
+    assert len(fake_twilio.creates()) == 1
+
+
+def _age(message: Message, seconds: float) -> None:
+    then = timezone.now() - timedelta(seconds=seconds)
+    Message.objects.filter(pk=message.pk).update(created_at=then, updated_at=then, claimed_at=then)
+
+
+def test_the_sweeper_queues_an_inbound_message_whose_task_was_lost(client: Client, outbox: list[Any]) -> None:
+    post_signed(client, INBOUND_PATH, inbound_params(body="KRAMP"))  # on_commit never runs: the task is lost
+    inbound = Message.objects.get()
+    assert services.messages_sweep().inbound == []  # too fresh: its task may still be on its way
+
+    _age(inbound, 120)
+    tasks.sweep()
+
+    inbound.refresh_from_db()
+    assert inbound.state == Message.State.HANDLED
+    assert len(outbox) == 1
+
+
+def test_the_sweeper_asks_twilio_before_resending_a_send_whose_worker_died(
+    text: Any, fake_twilio: FakeTwilio
+) -> None:
+    reply = text("KRAMP")
+    # The worker died after Twilio accepted the message, before saving the answer.
+    Message.objects.filter(pk=reply.pk).update(state=Message.State.SENDING, provider_sid=None)
+    _age(reply, 120)
+
+    tasks.sweep()
+
+    reply.refresh_from_db()
+    assert reply.state == Message.State.SUBMITTED
+    assert [r.method for r in fake_twilio.received] == ["POST", "GET"]
+
+
+def test_the_sweeper_leaves_a_send_in_progress_alone(text: Any, fake_twilio: FakeTwilio) -> None:
+    reply = text("KRAMP")
+    Message.objects.filter(pk=reply.pk).update(state=Message.State.SENDING, claimed_at=timezone.now())
+
+    assert services.messages_sweep().outbound == []
+
+
+def test_handling_the_same_inbound_message_twice_replies_once(client: Client, outbox: list[Any]) -> None:
+    post_signed(client, INBOUND_PATH, inbound_params(body="KRAMP"))
+    inbound = Message.objects.get()
+
+    tasks.process_inbound(inbound.pk)
+    tasks.process_inbound(inbound.pk)
+
+    assert len(outbox) == 1
+    assert Message.objects.filter(reply_to=inbound).count() == 1
