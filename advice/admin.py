@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -16,7 +17,7 @@ from messaging.encoding import GSM7_BASIC, GSM7_EXTENDED, render_sms_text, sms_s
 
 
 def describe_sms(text: str) -> str:
-    """"GSM-7, 232 characters, 2 segments", and the characters that force UCS-2 if any."""
+    """ "GSM-7, 232 characters, 2 segments", and the characters that force UCS-2 if any."""
     body = render_sms_text(text or "")
     size = sms_size(body)
     summary = ngettext(
@@ -104,7 +105,7 @@ class TopicAdmin(admin.ModelAdmin):
     @admin.display(description=_("SMS size per language"))
     def translation_sizes(self, obj: Topic) -> str:
         rows = [(t.language_id, describe_sms(t.sms_text)) for t in obj.translations.all()]
-        return format_html_join(format_html("<br>"), "{}: {}", rows)
+        return format_html_join(mark_safe("<br>"), "{}: {}", rows)
 
     @admin.display(description=_("missing translations"))
     def missing_translations(self, obj: Topic) -> str:

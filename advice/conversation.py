@@ -47,8 +47,15 @@ def decide(
     learned = match.language if match and not stored_language and match.action != "language" else None
     language = stored_language or learned
 
-    def reply(topic: str | None, note: str, *, effect: Effect = Effect.NONE, in_language: str | None = language,
-              remember: str | None = learned, confirmation: bool = False) -> Decision:
+    def reply(
+        topic: str | None,
+        note: str,
+        *,
+        effect: Effect = Effect.NONE,
+        in_language: str | None = language,
+        remember: str | None = learned,
+        confirmation: bool = False,
+    ) -> Decision:
         return Decision(effect, topic, in_language, remember, confirmation, note)
 
     kind = twilio_opt_out_type.strip().upper()

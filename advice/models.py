@@ -107,10 +107,14 @@ class Keyword(models.Model):
         LANGUAGE = "language", _("switch language")
 
     word = models.CharField(
-        _("word"), max_length=40, help_text=_("As people would type it, one to three words; case, accents, plurals and typos are handled.")
+        _("word"),
+        max_length=40,
+        help_text=_("As people would type it, one to three words; case, accents, plurals and typos are handled."),
     )
     normalized = models.CharField(_("normalised"), max_length=40, editable=False, db_index=True)
-    language = models.ForeignKey(Language, on_delete=models.CASCADE, related_name="keywords", verbose_name=_("language"))
+    language = models.ForeignKey(
+        Language, on_delete=models.CASCADE, related_name="keywords", verbose_name=_("language")
+    )
     action = models.CharField(_("action"), max_length=10, choices=Action.choices, default=Action.TOPIC)
     topic = models.ForeignKey(
         Topic, on_delete=models.CASCADE, null=True, blank=True, related_name="keywords", verbose_name=_("topic")
@@ -122,8 +126,10 @@ class Keyword(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("switches to"),
-        help_text=_("For a language switch: the language this word names. Leave empty for a word such as "
-                    "TAAL that is followed by the language."),
+        help_text=_(
+            "For a language switch: the language this word names. Leave empty for a word such as "
+            "TAAL that is followed by the language."
+        ),
     )
 
     class Meta:
@@ -136,6 +142,10 @@ class Keyword(models.Model):
 
     def __str__(self) -> str:
         return f"{self.word} ({self.language_id})"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.normalized = normalize_text(self.word)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     def clean(self) -> None:
         self.normalized = normalize_text(self.word)
@@ -155,7 +165,3 @@ class Keyword(models.Model):
                 {"word": _("This language already has this keyword (ignoring case and accents).")},
                 code="duplicate",
             )
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.normalized = normalize_text(self.word)
-        super().save(*args, **kwargs)  # type: ignore[arg-type]

@@ -12,8 +12,16 @@ from messaging.models import Message
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
     list_display = [
-        "created_at", "arrow", "phone_number", "excerpt", "state", "provider_status", "error_code",
-        "language", "topic", "segments",
+        "created_at",
+        "arrow",
+        "phone_number",
+        "excerpt",
+        "state",
+        "provider_status",
+        "error_code",
+        "language",
+        "topic",
+        "segments",
     ]
     list_filter = ["direction", "state", "provider_status", "channel", "purpose", "language"]
     search_fields = ["phone_number", "provider_sid", "body"]
@@ -23,7 +31,10 @@ class MessageAdmin(admin.ModelAdmin):
         (None, {"fields": ["direction", "channel", "purpose", "phone_number", "service_number", "subscriber"]}),
         (_("Content"), {"fields": ["body", "language", "topic", "encoding", "segments", "reply_to"]}),
         (_("State"), {"fields": ["state", "note", "provider_sid", "provider_status", "error_code", "error_message"]}),
-        (_("Delivery attempts"), {"fields": ["attempts", "next_attempt_at", "claimed_at", "uncertain", "submitted_at"]}),
+        (
+            _("Delivery attempts"),
+            {"fields": ["attempts", "next_attempt_at", "claimed_at", "uncertain", "submitted_at"]},
+        ),
         (_("Received"), {"fields": ["params", "created_at", "updated_at"]}),
     ]
 

@@ -19,11 +19,11 @@ def to_e164(raw: str, *, region: str | None = None) -> str | None:
         number = phonenumbers.parse(raw, (region or settings.PHONE_DEFAULT_REGION).upper())
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_valid_number(number):
-        # Metadata lags behind new number ranges: trust a full international number that is
-        # at least possible, as Twilio sends them.
-        if not (raw.startswith("+") and phonenumbers.is_possible_number(number)):
-            return None
+    # Metadata lags behind new number ranges: trust a full international number that is at
+    # least possible, as Twilio sends them.
+    possible = raw.startswith("+") and phonenumbers.is_possible_number(number)
+    if not phonenumbers.is_valid_number(number) and not possible:
+        return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

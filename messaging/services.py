@@ -24,7 +24,6 @@ from django.utils import timezone
 
 from advice import selectors as advice_selectors
 from advice.conversation import Decision, Effect, decide
-from advice.models import Topic
 from messaging.backends import OutgoingSms, SendError, get_backend
 from messaging.encoding import render_sms_text, sms_size
 from messaging.models import PROVIDER_STATUS_RANK, Message
@@ -91,7 +90,9 @@ def inbound_sms_record(*, params: Mapping[str, str]) -> InboundRecorded:
         return InboundRecorded(message, created=True)
     try:
         with transaction.atomic():
-            message = Message.objects.create(provider_sid=sid, provider_status=clean.get("SmsStatus", "received")[:12], **fields)
+            message = Message.objects.create(
+                provider_sid=sid, provider_status=clean.get("SmsStatus", "received")[:12], **fields
+            )
     except IntegrityError:
         message = Message.objects.get(provider_sid=sid)
         logger.info("inbound SMS %s is a replay of message %s: not handled again", sid, message.pk)
@@ -153,7 +154,9 @@ def _create_reply(inbound: Message, subscriber: Subscriber, decision: Decision) 
         inbound.note = f"{decision.note}; not answered: {settings.SMS_REPLY_LIMIT_PER_HOUR} replies in the last hour"
         logger.warning(
             "reply limit reached for %s (%s per hour): message %s not answered",
-            masked(subscriber.phone_number), settings.SMS_REPLY_LIMIT_PER_HOUR, inbound.pk,
+            masked(subscriber.phone_number),
+            settings.SMS_REPLY_LIMIT_PER_HOUR,
+            inbound.pk,
         )
         return None
     text = advice_selectors.topic_text(decision.reply_topic, decision.reply_language)
@@ -183,9 +186,7 @@ def _create_reply(inbound: Message, subscriber: Subscriber, decision: Decision) 
 def _replies_last_hour(subscriber: Subscriber) -> int:
     since = timezone.now() - timedelta(hours=1)
     return (
-        Message.objects.filter(
-            subscriber=subscriber, direction=Message.Direction.OUTBOUND, created_at__gte=since
-        )
+        Message.objects.filter(subscriber=subscriber, direction=Message.Direction.OUTBOUND, created_at__gte=since)
         .exclude(state=Message.State.CANCELLED)
         .count()
     )
@@ -241,7 +242,9 @@ def message_send(*, message_id: int) -> SendResult:
         if message.uncertain:
             earlier = backend.find_submitted(sms, since=message.created_at)
             if earlier is not None:
-                logger.info("message %s: an earlier attempt reached Twilio as %s; not sent again", message.pk, earlier.sid)
+                logger.info(
+                    "message %s: an earlier attempt reached Twilio as %s; not sent again", message.pk, earlier.sid
+                )
                 return _submitted(message, earlier.sid, earlier.status)
         submitted = backend.send_sms(sms)
     except SendError as error:
@@ -299,8 +302,13 @@ def _failed_attempt(message: Message, error: SendError) -> SendResult:
     uncertain = message.uncertain or error.uncertain
     if message.attempts >= settings.SMS_SEND_MAX_ATTEMPTS:
         logger.error("message %s failed after %s attempts: %s", message.pk, message.attempts, error.message)
-        return _finish(message, Message.State.FAILED, error=error, uncertain=uncertain,
-                       note=f"gave up after {message.attempts} attempts{code}")
+        return _finish(
+            message,
+            Message.State.FAILED,
+            error=error,
+            uncertain=uncertain,
+            note=f"gave up after {message.attempts} attempts{code}",
+        )
     delay = retry_delay(message.attempts)
     now = timezone.now()
     Message.objects.filter(pk=message.pk, state=Message.State.SENDING).update(
@@ -313,7 +321,11 @@ def _failed_attempt(message: Message, error: SendError) -> SendResult:
     )
     logger.warning(
         "message %s attempt %s failed, retrying in %.1f s%s: %s",
-        message.pk, message.attempts, delay, " (Twilio is asked first)" if uncertain else "", error.message,
+        message.pk,
+        message.attempts,
+        delay,
+        " (Twilio is asked first)" if uncertain else "",
+        error.message,
     )
     return SendResult(Message.State.PENDING, retry_in=delay)
 
@@ -324,8 +336,9 @@ def retry_delay(attempts: int) -> float:
     return step / 2 + random.uniform(0, step / 2)
 
 
-def _finish(message: Message, state: str, *, note: str, error: SendError | None = None,
-            uncertain: bool = False) -> SendResult:
+def _finish(
+    message: Message, state: str, *, note: str, error: SendError | None = None, uncertain: bool = False
+) -> SendResult:
     Message.objects.filter(pk=message.pk).update(
         state=state,
         note=note[:300],

@@ -23,7 +23,9 @@ def queue(task: Any, *args: Any, countdown: float | None = None) -> bool:
     try:
         task.apply_async(args, countdown=countdown)
     except (OperationalError, redis.exceptions.RedisError, OSError) as exc:
-        logger.error("could not queue %s%r (%s): the sweeper will queue it once the broker is back", task.name, args, exc)
+        logger.error(
+            "could not queue %s%r (%s): the sweeper will queue it once the broker is back", task.name, args, exc
+        )
         return False
     return True
 

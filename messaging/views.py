@@ -37,7 +37,9 @@ def twilio_signature_required(view: View) -> View:
         if not signature or not validator.validate(url, request.POST, signature):
             logger.warning(
                 "%s refused: %s X-Twilio-Signature for %s (is PUBLIC_BASE_URL the URL Twilio calls?)",
-                request.path, "invalid" if signature else "missing", url,
+                request.path,
+                "invalid" if signature else "missing",
+                url,
             )
             return HttpResponse("Invalid or missing X-Twilio-Signature.\n", status=403, content_type="text/plain")
         return view(request)

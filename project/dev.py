@@ -43,8 +43,23 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
 def start_redis(port: int, directory: Path) -> subprocess.Popen[bytes]:
     directory.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
-        [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(directory), "--daemonize", "no", "--loglevel", "warning"],
+        [
+            redis_server_binary(),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(directory),
+            "--daemonize",
+            "no",
+            "--loglevel",
+            "warning",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
@@ -83,8 +98,18 @@ def main() -> int:
     commands = {
         "web": [python, "manage.py", "runserver", WEB_ADDRESS],
         "worker": [python, "-m", "celery", "-A", "project", "worker", "-l", "info", "-c", "2"],
-        "beat": [python, "-m", "celery", "-A", "project", "beat", "-l", "info",
-                 "--schedule", str(DEV_DIR / "celerybeat-schedule")],
+        "beat": [
+            python,
+            "-m",
+            "celery",
+            "-A",
+            "project",
+            "beat",
+            "-l",
+            "info",
+            "--schedule",
+            str(DEV_DIR / "celerybeat-schedule"),
+        ],
     }
     for name, command in commands.items():
         process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

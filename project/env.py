@@ -26,7 +26,7 @@ class Settings:
     def __init__(self, environ: os._Environ[str] | dict[str, str] | None = None) -> None:
         self.environ = os.environ if environ is None else environ
         self.problems: list[str] = []
-        self.debug = self.bool("DJANGO_DEBUG", default=False)
+        self.debug = self.get_bool("DJANGO_DEBUG", default=False)
 
     def raw(self, name: str) -> str | None:
         value = self.environ.get(name)
@@ -35,7 +35,7 @@ class Settings:
         value = value.strip()
         return value or None
 
-    def bool(self, name: str, *, default: bool) -> bool:
+    def get_bool(self, name: str, *, default: bool) -> bool:
         value = self.raw(name)
         if value is None:
             return default
@@ -46,8 +46,15 @@ class Settings:
         self.problems.append(f"{name} must be one of 1/0, true/false, yes/no, on/off (got {value!r}).")
         return default
 
-    def str(self, name: str, *, dev_default: str | None = None, default: str | None = None,
-            required: bool = True, check: Callable[[str], str | None] | None = None) -> str:
+    def get_str(
+        self,
+        name: str,
+        *,
+        dev_default: str | None = None,
+        default: str | None = None,
+        required: bool = True,
+        check: Callable[[str], str | None] | None = None,
+    ) -> str:
         """A string setting. `dev_default` is used only in debug mode; `default` always.
 
         With neither, a missing value is a problem when `required` (else "").
@@ -69,15 +76,13 @@ class Settings:
                 self.problems.append(f"{name} {error} (got {value!r}).")
         return value
 
-    def int(self, name: str, *, default: int, minimum: int = 0, maximum: int | None = None) -> int:
+    def get_int(self, name: str, *, default: int, minimum: int = 0, maximum: int | None = None) -> int:
         return self.number(name, int, default=default, minimum=minimum, maximum=maximum)
 
-    def float(self, name: str, *, default: float, minimum: float = 0.0,
-              maximum: float | None = None) -> float:
+    def get_float(self, name: str, *, default: float, minimum: float = 0.0, maximum: float | None = None) -> float:
         return self.number(name, float, default=default, minimum=minimum, maximum=maximum)
 
-    def number(self, name: str, kind: Callable[[str], T], *, default: T, minimum: T,
-               maximum: T | None) -> T:
+    def number(self, name: str, kind: Callable[[str], T], *, default: T, minimum: T, maximum: T | None) -> T:
         value = self.raw(name)
         if value is None:
             return default
@@ -92,8 +97,8 @@ class Settings:
             return default
         return parsed
 
-    def list(self, name: str, *, dev_default: str, required: bool = True) -> list[str]:
-        value = self.str(name, dev_default=dev_default, required=required)
+    def get_list(self, name: str, *, dev_default: str, required: bool = True) -> list[str]:
+        value = self.get_str(name, dev_default=dev_default, required=required)
         return [item.strip() for item in value.split(",") if item.strip()]
 
     def fail_if_problems(self) -> None:
@@ -139,13 +144,14 @@ def check_pattern(pattern: str, description: str) -> Callable[[str], str | None]
 def check_e164(value: str) -> str | None:
     import phonenumbers
 
+    message = "must be a phone number in E.164 form, such as +3225550100"
+    if not re.fullmatch(r"\+[1-9]\d{1,14}", value):
+        return message
     try:
         number = phonenumbers.parse(value, None)
     except phonenumbers.NumberParseException:
-        return "must be a phone number in E.164 form, such as +3225550100"
-    if not phonenumbers.is_possible_number(number) or not value.startswith("+"):
-        return "must be a phone number in E.164 form, such as +3225550100"
-    return None
+        return message
+    return None if phonenumbers.is_possible_number(number) else message
 
 
 def check_choice(*choices: str) -> Callable[[str], str | None]:

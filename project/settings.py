@@ -12,8 +12,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
-from kombu import Queue
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 from project.env import (
     Settings,
@@ -33,11 +33,9 @@ env = Settings()
 DEBUG = env.debug
 
 # --- Core -------------------------------------------------------------------------------
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", dev_default="dev-only-insecure-secret-key-change-me")
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", dev_default="localhost,127.0.0.1,[::1]")
-PUBLIC_BASE_URL = env.str(
-    "PUBLIC_BASE_URL", dev_default="http://127.0.0.1:8000", check=check_http_url
-).rstrip("/")
+SECRET_KEY = env.get_str("DJANGO_SECRET_KEY", dev_default="dev-only-insecure-secret-key-change-me")
+ALLOWED_HOSTS = env.get_list("DJANGO_ALLOWED_HOSTS", dev_default="localhost,127.0.0.1,[::1]")
+PUBLIC_BASE_URL = env.get_str("PUBLIC_BASE_URL", dev_default="http://127.0.0.1:8000", check=check_http_url).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -83,13 +81,11 @@ TEMPLATES = [
 ]
 
 # --- Database ---------------------------------------------------------------------------
-DATABASE_URL = env.str(
-    "DATABASE_URL", dev_default=f"sqlite:///{DEV_DIR / 'db.sqlite3'}", check=check_database_url
-)
+DATABASE_URL = env.get_str("DATABASE_URL", dev_default=f"sqlite:///{DEV_DIR / 'db.sqlite3'}", check=check_database_url)
 if DEBUG and DATABASE_URL.startswith(f"sqlite:///{DEV_DIR}"):
     DEV_DIR.mkdir(exist_ok=True)
 DATABASES = {"default": environ.Env.db_url_config(DATABASE_URL or "sqlite:///:memory:")}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_MAX_AGE"] = env.get_int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web, worker and beat share one SQLite file in development: wait for locks, don't fail.
@@ -98,9 +94,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Celery and Redis -------------------------------------------------------------------
-REDIS_URL = env.str(
-    "REDIS_URL", dev_default=f"redis://127.0.0.1:{DEV_REDIS_PORT}/0", check=check_redis_url
-)
+REDIS_URL = env.get_str("REDIS_URL", dev_default=f"redis://127.0.0.1:{DEV_REDIS_PORT}/0", check=check_redis_url)
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
@@ -139,28 +133,27 @@ CELERY_TASK_ROUTES = {
 CELERY_BEAT_SCHEDULE = {
     "messaging-sweep": {
         "task": "messaging.tasks.sweep",
-        "schedule": env.float("SWEEP_INTERVAL_SECONDS", default=30.0, minimum=1.0),
+        "schedule": env.get_float("SWEEP_INTERVAL_SECONDS", default=30.0, minimum=1.0),
     },
 }
 
 # --- SMS and Twilio ---------------------------------------------------------------------
-TWILIO_ACCOUNT_SID = env.str(
+TWILIO_ACCOUNT_SID = env.get_str(
     "TWILIO_ACCOUNT_SID", required=False, check=check_pattern(r"AC[0-9a-fA-F]{32}", "AC followed by 32 hex digits")
 )
-TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", required=False)
-TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", required=False, check=check_e164)
-TWILIO_MESSAGING_SERVICE_SID = env.str(
+TWILIO_AUTH_TOKEN = env.get_str("TWILIO_AUTH_TOKEN", required=False)
+TWILIO_FROM_NUMBER = env.get_str("TWILIO_FROM_NUMBER", required=False, check=check_e164)
+TWILIO_MESSAGING_SERVICE_SID = env.get_str(
     "TWILIO_MESSAGING_SERVICE_SID",
     required=False,
     check=check_pattern(r"MG[0-9a-fA-F]{32}", "MG followed by 32 hex digits"),
 )
-TWILIO_API_BASE_URL = env.str(
-    "TWILIO_API_BASE_URL", default="https://api.twilio.com", check=check_http_url
-).rstrip("/")
-TWILIO_TIMEOUT_SECONDS = env.float("TWILIO_TIMEOUT_SECONDS", default=10.0, minimum=0.1, maximum=60.0)
+TWILIO_API_BASE_URL = env.get_str("TWILIO_API_BASE_URL", default="https://api.twilio.com", check=check_http_url)
+TWILIO_API_BASE_URL = TWILIO_API_BASE_URL.rstrip("/")
+TWILIO_TIMEOUT_SECONDS = env.get_float("TWILIO_TIMEOUT_SECONDS", default=10.0, minimum=0.1, maximum=60.0)
 
 _twilio_configured = bool(TWILIO_ACCOUNT_SID or TWILIO_AUTH_TOKEN)
-SMS_BACKEND = env.str(
+SMS_BACKEND = env.get_str(
     "SMS_BACKEND",
     default="twilio" if _twilio_configured or not DEBUG else "console",
     check=check_choice("twilio", "console"),
@@ -169,8 +162,7 @@ if SMS_BACKEND == "twilio":
     for _name, _value in (("TWILIO_ACCOUNT_SID", TWILIO_ACCOUNT_SID), ("TWILIO_AUTH_TOKEN", TWILIO_AUTH_TOKEN)):
         if not _value:
             env.problems.append(
-                f"{_name} is required when SMS_BACKEND is twilio "
-                "(set SMS_BACKEND=console to run without Twilio)."
+                f"{_name} is required when SMS_BACKEND is twilio (set SMS_BACKEND=console to run without Twilio)."
             )
     if not (TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID):
         env.problems.append(
@@ -179,7 +171,7 @@ if SMS_BACKEND == "twilio":
 elif not TWILIO_AUTH_TOKEN:
     # Webhooks are always signature-checked; without Twilio, requests are signed with this
     # development token (the `sms` management command does so).
-    TWILIO_AUTH_TOKEN = "dev-auth-token"
+    TWILIO_AUTH_TOKEN = "dev-auth-token"  # noqa: S105 - development only, never reaches Twilio
 if not TWILIO_FROM_NUMBER and not TWILIO_MESSAGING_SERVICE_SID and SMS_BACKEND != "twilio":
     TWILIO_FROM_NUMBER = "+3225550100"
 
@@ -188,16 +180,16 @@ SMS_BACKENDS = {
     "console": "messaging.backends.console.ConsoleBackend",
     "locmem": "messaging.backends.locmem.LocmemBackend",
 }
-SMS_REPLY_LIMIT_PER_HOUR = env.int("SMS_REPLY_LIMIT_PER_HOUR", default=20, minimum=1)
-SMS_SEND_MAX_ATTEMPTS = env.int("SMS_SEND_MAX_ATTEMPTS", default=6, minimum=1, maximum=20)
-SMS_RETRY_BASE_SECONDS = env.float("SMS_RETRY_BASE_SECONDS", default=2.0, minimum=0.0)
-SMS_RETRY_MAX_SECONDS = env.float("SMS_RETRY_MAX_SECONDS", default=300.0, minimum=0.0)
+SMS_REPLY_LIMIT_PER_HOUR = env.get_int("SMS_REPLY_LIMIT_PER_HOUR", default=20, minimum=1)
+SMS_SEND_MAX_ATTEMPTS = env.get_int("SMS_SEND_MAX_ATTEMPTS", default=6, minimum=1, maximum=20)
+SMS_RETRY_BASE_SECONDS = env.get_float("SMS_RETRY_BASE_SECONDS", default=2.0, minimum=0.0)
+SMS_RETRY_MAX_SECONDS = env.get_float("SMS_RETRY_MAX_SECONDS", default=300.0, minimum=0.0)
 # How long recorded work may wait before the sweeper re-queues it (its task was lost).
-SMS_STALE_AFTER_SECONDS = env.float("SMS_STALE_AFTER_SECONDS", default=60.0, minimum=1.0)
-PHONE_DEFAULT_REGION = env.str(
+SMS_STALE_AFTER_SECONDS = env.get_float("SMS_STALE_AFTER_SECONDS", default=60.0, minimum=1.0)
+PHONE_DEFAULT_REGION = env.get_str(
     "PHONE_DEFAULT_REGION", default="BE", check=check_pattern(r"[A-Z]{2}", "a two-letter country code")
 )
-DEFAULT_LANGUAGE = env.str(
+DEFAULT_LANGUAGE = env.get_str(
     "DEFAULT_LANGUAGE", default="en", check=check_pattern(r"[a-z]{2,3}(-[a-z0-9]+)?", "a language code such as en")
 )
 
@@ -215,8 +207,10 @@ STATIC_URL = "static/"
 # The admin's static files are served by WhiteNoise straight from the installed apps, so
 # the production processes need no collectstatic step.
 WHITENOISE_USE_FINDERS = True
-CSRF_TRUSTED_ORIGINS = [f"{urlsplit(PUBLIC_BASE_URL).scheme}://{urlsplit(PUBLIC_BASE_URL).netloc}"] if PUBLIC_BASE_URL else []
-if env.bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=False):
+CSRF_TRUSTED_ORIGINS = (
+    [f"{urlsplit(PUBLIC_BASE_URL).scheme}://{urlsplit(PUBLIC_BASE_URL).netloc}"] if PUBLIC_BASE_URL else []
+)
+if env.get_bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if not DEBUG and PUBLIC_BASE_URL.startswith("https://"):
     SESSION_COOKIE_SECURE = True
@@ -230,9 +224,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # --- Logging ----------------------------------------------------------------------------
-LOG_LEVEL = env.str(
-    "LOG_LEVEL", default="INFO", check=check_choice("DEBUG", "INFO", "WARNING", "ERROR")
-)
+LOG_LEVEL = env.get_str("LOG_LEVEL", default="INFO", check=check_choice("DEBUG", "INFO", "WARNING", "ERROR"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -27,7 +27,9 @@ class SubscriberForm(forms.ModelForm):
         number = to_e164(raw)
         if number is None:
             raise forms.ValidationError(
-                _("%(number)s is not a phone number that can receive SMS."), code="invalid_phone", params={"number": raw}
+                _("%(number)s is not a phone number that can receive SMS."),
+                code="invalid_phone",
+                params={"number": raw},
             )
         return number
 

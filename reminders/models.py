@@ -12,7 +12,9 @@ class Subscriber(models.Model):
         CARRIER = "carrier", _("Twilio reported an opt-out (21610)")
         ADMIN = "admin", _("set by an admin")
 
-    phone_number = models.CharField(_("phone number"), max_length=20, unique=True, help_text=_("E.164, such as +32470123456."))
+    phone_number = models.CharField(
+        _("phone number"), max_length=20, unique=True, help_text=_("E.164, such as +32470123456.")
+    )
     language = models.ForeignKey(
         "advice.Language",
         on_delete=models.SET_NULL,

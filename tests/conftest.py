@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from twilio.request_validator import RequestValidator
 from messaging.backends import get_backend
 from messaging.backends.locmem import LocmemBackend
 from messaging.models import Message
+from project.celery import app as celery_app
 from tests.support.fake_twilio import FakeTwilio
 
 INBOUND_PATH = "/twilio/sms/"
@@ -124,3 +126,22 @@ def redis_url() -> Iterator[str]:
 @pytest.fixture
 def redis_client(redis_url: str) -> redis.Redis:
     return redis.Redis.from_url(redis_url)
+
+
+@contextmanager
+def real_broker(url: str) -> Iterator[None]:
+    """Publish from this process to a real Redis instead of running tasks eagerly."""
+    previous = (celery_app.conf.task_always_eager, celery_app.conf.broker_url)
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.broker_url = url
+    _forget_connections()  # they were made for the previous URL
+    try:
+        yield
+    finally:
+        celery_app.conf.task_always_eager, celery_app.conf.broker_url = previous
+        _forget_connections()
+
+
+def _forget_connections() -> None:
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None

@@ -20,8 +20,12 @@ ENGLISH_CRAMP = "Leg cramp?"
 
 @pytest.mark.parametrize(
     ("keyword", "opening", "language"),
-    [("KRAMP", DUTCH_CRAMP, "nl"), ("CRAMPE", FRENCH_CRAMP, "fr"), ("KRAMPF", GERMAN_CRAMP, "de"),
-     ("CRAMP", ENGLISH_CRAMP, "en")],
+    [
+        ("KRAMP", DUTCH_CRAMP, "nl"),
+        ("CRAMPE", FRENCH_CRAMP, "fr"),
+        ("KRAMPF", GERMAN_CRAMP, "de"),
+        ("CRAMP", ENGLISH_CRAMP, "en"),
+    ],
 )
 def test_it_replies_with_the_stretching_advice_in_the_keywords_language(
     text: Any, outbox: list[Any], keyword: str, opening: str, language: str
@@ -61,9 +65,15 @@ def test_a_numbers_stored_language_wins_over_the_keywords(text: Any, outbox: lis
 
 @pytest.mark.parametrize(
     ("switch", "language", "confirmation"),
-    [("NL", "nl", "Vanaf nu"), ("FR", "fr", "Vous recevrez désormais"), ("TAAL DE", "de", "Ab jetzt"),
-     ("LANGUE NL", "nl", "Vanaf nu"), ("SPRACHE DE", "de", "Ab jetzt"), ("LANGUAGE EN", "en", "From now on"),
-     ("francais", "fr", "Vous recevrez")],
+    [
+        ("NL", "nl", "Vanaf nu"),
+        ("FR", "fr", "Vous recevrez désormais"),
+        ("TAAL DE", "de", "Ab jetzt"),
+        ("LANGUE NL", "nl", "Vanaf nu"),
+        ("SPRACHE DE", "de", "Ab jetzt"),
+        ("LANGUAGE EN", "en", "From now on"),
+        ("francais", "fr", "Vous recevrez"),
+    ],
 )
 def test_it_switches_language_and_answers_in_the_new_one(
     text: Any, outbox: list[Any], switch: str, language: str, confirmation: str
@@ -79,8 +89,13 @@ def test_it_switches_language_and_answers_in_the_new_one(
 
 @pytest.mark.parametrize(
     ("word", "opening"),
-    [("HELP", "Leg cramp advice"), ("HULP", "Advies bij beenkrampen"), ("AIDE", "Conseils crampes"),
-     ("HILFE", "Rat bei Beinkrämpfen"), ("INFO", "Advies bij beenkrampen")],
+    [
+        ("HELP", "Leg cramp advice"),
+        ("HULP", "Advies bij beenkrampen"),
+        ("AIDE", "Conseils crampes"),
+        ("HILFE", "Rat bei Beinkrämpfen"),
+        ("INFO", "Advies bij beenkrampen"),
+    ],
 )
 def test_it_answers_help_words_with_the_menu(text: Any, outbox: list[Any], word: str, opening: str) -> None:
     text(word)
@@ -104,15 +119,18 @@ def test_the_menu_for_a_known_number_is_in_its_language(text: Any, outbox: list[
     assert outbox[-1].body.startswith("Rat bei Beinkrämpfen")
 
 
-@pytest.mark.parametrize(("word", "opening"), [
-    ("STOP", "U ontvangt geen berichten meer"),
-    ("ARRET", "Vous ne recevrez plus"),
-    ("ARRÊT", "Vous ne recevrez plus"),
-    ("STOPPEN", "U ontvangt geen berichten meer"),
-    ("AFMELDEN", "U ontvangt geen berichten meer"),
-    ("STOPP", "Sie erhalten keine Nachrichten mehr"),
-    ("UNSUBSCRIBE", "You will no longer receive"),
-])
+@pytest.mark.parametrize(
+    ("word", "opening"),
+    [
+        ("STOP", "U ontvangt geen berichten meer"),
+        ("ARRET", "Vous ne recevrez plus"),
+        ("ARRÊT", "Vous ne recevrez plus"),
+        ("STOPPEN", "U ontvangt geen berichten meer"),
+        ("AFMELDEN", "U ontvangt geen berichten meer"),
+        ("STOPP", "Sie erhalten keine Nachrichten mehr"),
+        ("UNSUBSCRIBE", "You will no longer receive"),
+    ],
+)
 def test_a_stop_word_opts_out_with_exactly_one_confirmation(
     text: Any, outbox: list[Any], word: str, opening: str
 ) -> None:

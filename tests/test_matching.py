@@ -113,7 +113,9 @@ TABLE = [
 
 
 @pytest.mark.parametrize(("text", "language", "expected"), TABLE, ids=[f"{t}|{lang}" for t, lang, _ in TABLE])
-def test_it_understands(index: KeywordIndex, text: str, language: str | None, expected: tuple[str, str | None, str]) -> None:
+def test_it_understands(
+    index: KeywordIndex, text: str, language: str | None, expected: tuple[str, str | None, str]
+) -> None:
     match = index.match(text, preferred_language=language)
     assert match is not None, f"{text!r} was not understood"
     action, what, word_language = expected
@@ -164,8 +166,15 @@ def test_it_folds_case_accents_and_punctuation(raw: str, folded: str) -> None:
 
 @pytest.mark.parametrize(
     ("a", "b", "expected"),
-    [("cramp", "crmap", True), ("cramp", "cramps", True), ("cramp", "cram", True), ("cramp", "clamp", True),
-     ("cramp", "cramp", False), ("cramp", "crmpa", False), ("cancel", "cancer", True)],
+    [
+        ("cramp", "crmap", True),
+        ("cramp", "cramps", True),
+        ("cramp", "cram", True),
+        ("cramp", "clamp", True),
+        ("cramp", "cramp", False),
+        ("cramp", "crmpa", False),
+        ("cancel", "cancer", True),
+    ],
 )
 def test_one_typo(a: str, b: str, expected: bool) -> None:
     assert is_one_typo_apart(a, b) is expected

@@ -20,8 +20,14 @@ pytestmark = pytest.mark.django_db
 
 def callback(client: Client, message: Message, status: str, **extra: str) -> Any:
     path = f"{STATUS_PATH}?m={message.pk}"
-    params = {"MessageSid": message.provider_sid or "", "MessageStatus": status, "AccountSid": "AC" + "0" * 32,
-              "To": message.phone_number, "From": "+3225550100", **extra}
+    params = {
+        "MessageSid": message.provider_sid or "",
+        "MessageStatus": status,
+        "AccountSid": "AC" + "0" * 32,
+        "To": message.phone_number,
+        "From": "+3225550100",
+        **extra,
+    }
     return post_signed(client, path, params)
 
 
@@ -115,9 +121,7 @@ def test_the_sweeper_queues_an_inbound_message_whose_task_was_lost(client: Clien
     assert len(outbox) == 1
 
 
-def test_the_sweeper_asks_twilio_before_resending_a_send_whose_worker_died(
-    text: Any, fake_twilio: FakeTwilio
-) -> None:
+def test_the_sweeper_asks_twilio_before_resending_a_send_whose_worker_died(text: Any, fake_twilio: FakeTwilio) -> None:
     reply = text("KRAMP")
     # The worker died after Twilio accepted the message, before saving the answer.
     Message.objects.filter(pk=reply.pk).update(state=Message.State.SENDING, provider_sid=None)

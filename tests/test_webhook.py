@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from messaging.models import Message
-from tests.conftest import INBOUND_PATH, inbound_params, post_signed, sign
+from tests.conftest import INBOUND_PATH, inbound_params, post_signed, real_broker, sign
 
 pytestmark = pytest.mark.django_db
 
@@ -100,8 +100,17 @@ BAD_INPUT = [
     pytest.param({"Body": None}, Message.State.HANDLED, "not understood", id="missing Body"),
     pytest.param({"Body": ""}, Message.State.HANDLED, "not understood", id="empty body"),
     pytest.param({"Body": "🙂👍🦵"}, Message.State.HANDLED, "not understood", id="emoji only"),
-    pytest.param({"Body": "", "NumMedia": "1", "MediaUrl0": "https://api.twilio.com/media/ME1",
-                  "MediaContentType0": "image/jpeg"}, Message.State.HANDLED, "not understood", id="media only"),
+    pytest.param(
+        {
+            "Body": "",
+            "NumMedia": "1",
+            "MediaUrl0": "https://api.twilio.com/media/ME1",
+            "MediaContentType0": "image/jpeg",
+        },
+        Message.State.HANDLED,
+        "not understood",
+        id="media only",
+    ),
     pytest.param({"Body": "KRAMP " + "x" * 1594}, Message.State.HANDLED, "KRAMP", id="1,600 characters"),
     pytest.param({"Body": "KRAMP\x00\x01\x1b\x7f"}, Message.State.HANDLED, "KRAMP", id="control characters and NUL"),
     pytest.param({"Body": "\x00"}, Message.State.HANDLED, "not understood", id="NUL only"),
@@ -139,8 +148,9 @@ def test_a_request_without_a_message_sid_is_kept_and_refused_with_a_reason(clien
 
 
 def test_a_body_that_is_not_a_form_is_refused_not_crashed(client: Client) -> None:
-    response = client.post(INBOUND_PATH, data=b"\xff\xfe{not json", content_type="application/json",
-                           HTTP_X_TWILIO_SIGNATURE="abc")
+    response = client.post(
+        INBOUND_PATH, data=b"\xff\xfe{not json", content_type="application/json", HTTP_X_TWILIO_SIGNATURE="abc"
+    )
 
     assert response.status_code == 403
 
@@ -148,16 +158,8 @@ def test_a_body_that_is_not_a_form_is_refused_not_crashed(client: Client) -> Non
 def test_a_webhook_still_answers_when_the_broker_is_down(
     client: Client, settings: Any, caplog: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    from project.celery import app
-
-    app.conf.task_always_eager = False
-    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens there
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            response = post_signed(client, INBOUND_PATH, inbound_params())
-    finally:
-        app.conf.task_always_eager = True
-        app.conf.broker_url = settings.REDIS_URL
+    with real_broker("redis://127.0.0.1:1/0"), django_capture_on_commit_callbacks(execute=True):  # nothing listens
+        response = post_signed(client, INBOUND_PATH, inbound_params())
 
     assert response.status_code == 200
     assert Message.objects.get().state == Message.State.RECEIVED  # kept for the sweeper

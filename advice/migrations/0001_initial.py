@@ -6,77 +6,220 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Language',
+            name="Language",
             fields=[
-                ('code', models.CharField(help_text='ISO 639-1 code, such as nl. Texting it alone switches to this language.', max_length=8, primary_key=True, serialize=False, validators=[django.core.validators.RegexValidator('^[a-z]{2,3}(-[a-z0-9]+)?$', 'Use a language code such as nl or fr.')], verbose_name='code')),
-                ('name', models.CharField(help_text='In the language itself, such as Nederlands.', max_length=50, verbose_name='name')),
-                ('priority', models.PositiveSmallIntegerField(default=100, help_text='Decides words shared by several languages (such as CAUSES): lower comes first.', verbose_name='priority')),
-                ('voice_language', models.CharField(blank=True, help_text='Language tag for spoken text, such as nl-BE.', max_length=16, verbose_name='voice language')),
-                ('voice_name', models.CharField(blank=True, help_text='Text-to-speech voice, such as Polly.Lisa-Neural.', max_length=64, verbose_name='voice')),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="ISO 639-1 code, such as nl. Texting it alone switches to this language.",
+                        max_length=8,
+                        primary_key=True,
+                        serialize=False,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z]{2,3}(-[a-z0-9]+)?$", "Use a language code such as nl or fr."
+                            )
+                        ],
+                        verbose_name="code",
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="In the language itself, such as Nederlands.", max_length=50, verbose_name="name"
+                    ),
+                ),
+                (
+                    "priority",
+                    models.PositiveSmallIntegerField(
+                        default=100,
+                        help_text="Decides words shared by several languages (such as CAUSES): lower comes first.",
+                        verbose_name="priority",
+                    ),
+                ),
+                (
+                    "voice_language",
+                    models.CharField(
+                        blank=True,
+                        help_text="Language tag for spoken text, such as nl-BE.",
+                        max_length=16,
+                        verbose_name="voice language",
+                    ),
+                ),
+                (
+                    "voice_name",
+                    models.CharField(
+                        blank=True,
+                        help_text="Text-to-speech voice, such as Polly.Lisa-Neural.",
+                        max_length=64,
+                        verbose_name="voice",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'language',
-                'verbose_name_plural': 'languages',
-                'ordering': ['priority', 'code'],
+                "verbose_name": "language",
+                "verbose_name_plural": "languages",
+                "ordering": ["priority", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Topic',
+            name="Topic",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True, verbose_name='slug')),
-                ('kind', models.CharField(choices=[('advice', 'advice from the leaflet'), ('system', 'service message')], default='advice', max_length=10, verbose_name='kind')),
-                ('name', models.CharField(help_text='For editors; people never see it.', max_length=100, verbose_name='name')),
-                ('source', models.TextField(blank=True, help_text='The part of the leaflet this topic says, for reviewers.', verbose_name='leaflet passage')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slug", models.SlugField(unique=True, verbose_name="slug")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("advice", "advice from the leaflet"), ("system", "service message")],
+                        default="advice",
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="For editors; people never see it.", max_length=100, verbose_name="name"
+                    ),
+                ),
+                (
+                    "source",
+                    models.TextField(
+                        blank=True,
+                        help_text="The part of the leaflet this topic says, for reviewers.",
+                        verbose_name="leaflet passage",
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
             ],
             options={
-                'verbose_name': 'topic',
-                'verbose_name_plural': 'topics',
-                'ordering': ['kind', 'position', 'slug'],
+                "verbose_name": "topic",
+                "verbose_name_plural": "topics",
+                "ordering": ["kind", "position", "slug"],
             },
         ),
         migrations.CreateModel(
-            name='Keyword',
+            name="Keyword",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('word', models.CharField(help_text='As people would type it, one to three words; case, accents, plurals and typos are handled.', max_length=40, verbose_name='word')),
-                ('normalized', models.CharField(db_index=True, editable=False, max_length=40, verbose_name='normalised')),
-                ('action', models.CharField(choices=[('topic', 'reply with a topic'), ('menu', 'reply with the menu'), ('stop', 'stop all messages'), ('start', 'start messages again'), ('language', 'switch language')], default='topic', max_length=10, verbose_name='action')),
-                ('language', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='keywords', to='advice.language', verbose_name='language')),
-                ('target_language', models.ForeignKey(blank=True, help_text='For a language switch: the language this word names. Leave empty for a word such as TAAL that is followed by the language.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='advice.language', verbose_name='switches to')),
-                ('topic', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='keywords', to='advice.topic', verbose_name='topic')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "word",
+                    models.CharField(
+                        help_text="As people would type it, one to three words; case, accents, plurals and typos are handled.",
+                        max_length=40,
+                        verbose_name="word",
+                    ),
+                ),
+                (
+                    "normalized",
+                    models.CharField(db_index=True, editable=False, max_length=40, verbose_name="normalised"),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("topic", "reply with a topic"),
+                            ("menu", "reply with the menu"),
+                            ("stop", "stop all messages"),
+                            ("start", "start messages again"),
+                            ("language", "switch language"),
+                        ],
+                        default="topic",
+                        max_length=10,
+                        verbose_name="action",
+                    ),
+                ),
+                (
+                    "language",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="keywords",
+                        to="advice.language",
+                        verbose_name="language",
+                    ),
+                ),
+                (
+                    "target_language",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="For a language switch: the language this word names. Leave empty for a word such as TAAL that is followed by the language.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="advice.language",
+                        verbose_name="switches to",
+                    ),
+                ),
+                (
+                    "topic",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="keywords",
+                        to="advice.topic",
+                        verbose_name="topic",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'keyword',
-                'verbose_name_plural': 'keywords',
-                'ordering': ['language', 'action', 'word'],
-                'constraints': [models.UniqueConstraint(fields=('normalized', 'language'), name='one_keyword_per_word_and_language')],
+                "verbose_name": "keyword",
+                "verbose_name_plural": "keywords",
+                "ordering": ["language", "action", "word"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("normalized", "language"), name="one_keyword_per_word_and_language")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TopicTranslation',
+            name="TopicTranslation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sms_text', models.TextField(help_text='What a text message says. Curly quotes and non-breaking spaces are replaced when sent.', validators=[django.core.validators.MaxLengthValidator(1600)], verbose_name='SMS text')),
-                ('voice_text', models.TextField(blank=True, help_text='What a phone call says.', verbose_name='voice text')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('language', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='advice.language', verbose_name='language')),
-                ('topic', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='translations', to='advice.topic', verbose_name='topic')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "sms_text",
+                    models.TextField(
+                        help_text="What a text message says. Curly quotes and non-breaking spaces are replaced when sent.",
+                        validators=[django.core.validators.MaxLengthValidator(1600)],
+                        verbose_name="SMS text",
+                    ),
+                ),
+                (
+                    "voice_text",
+                    models.TextField(blank=True, help_text="What a phone call says.", verbose_name="voice text"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "language",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="advice.language",
+                        verbose_name="language",
+                    ),
+                ),
+                (
+                    "topic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="translations",
+                        to="advice.topic",
+                        verbose_name="topic",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'translation',
-                'verbose_name_plural': 'translations',
-                'ordering': ['topic', 'language'],
-                'constraints': [models.UniqueConstraint(fields=('topic', 'language'), name='one_translation_per_language')],
+                "verbose_name": "translation",
+                "verbose_name_plural": "translations",
+                "ordering": ["topic", "language"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("topic", "language"), name="one_translation_per_language")
+                ],
             },
         ),
     ]

@@ -12,8 +12,8 @@ This migration is frozen: later content changes are made in the admin or in new 
 
 from __future__ import annotations
 
-import unicodedata
 import re
+import unicodedata
 
 from django.db import migrations
 
@@ -255,8 +255,7 @@ TOPICS = [
             "en": "You will no longer receive messages from this service. Text START to receive them again.",
             "nl": "U ontvangt geen berichten meer van deze dienst. Stuur START om ze opnieuw te ontvangen.",
             "fr": "Vous ne recevrez plus de messages de ce service. Envoyez START pour les recevoir à nouveau.",
-            "de": "Sie erhalten keine Nachrichten mehr von diesem Dienst. Senden Sie START, um sie wieder zu "
-            "erhalten.",
+            "de": "Sie erhalten keine Nachrichten mehr von diesem Dienst. Senden Sie START, um sie wieder zu erhalten.",
         },
         "keywords": {
             "en": ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"],
@@ -346,7 +345,12 @@ def load(apps, schema_editor):
     for spec in TOPICS:
         topic, _ = Topic.objects.update_or_create(
             slug=spec["slug"],
-            defaults={"kind": spec["kind"], "name": spec["name"], "position": spec["position"], "source": spec["source"]},
+            defaults={
+                "kind": spec["kind"],
+                "name": spec["name"],
+                "position": spec["position"],
+                "source": spec["source"],
+            },
         )
         for language, text in spec["sms"].items():
             TopicTranslation.objects.update_or_create(topic=topic, language_id=language, defaults={"sms_text": text})

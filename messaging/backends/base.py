@@ -32,8 +32,7 @@ class SendError(Exception):
     ask the provider whether it has the message.
     """
 
-    def __init__(self, message: str, *, outcome: Outcome, code: int | None = None,
-                 uncertain: bool = False) -> None:
+    def __init__(self, message: str, *, outcome: Outcome, code: int | None = None, uncertain: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.outcome = outcome

@@ -5,52 +5,145 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('advice', '0001_initial'),
-        ('reminders', '0001_initial'),
+        ("advice", "0001_initial"),
+        ("reminders", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Message',
+            name="Message",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('direction', models.CharField(choices=[('in', 'inbound'), ('out', 'outbound')], max_length=3, verbose_name='direction')),
-                ('channel', models.CharField(choices=[('sms', 'SMS'), ('voice', 'voice')], default='sms', max_length=5, verbose_name='channel')),
-                ('purpose', models.CharField(blank=True, choices=[('reply', 'reply to a keyword'), ('opt-out', 'opt-out confirmation')], max_length=10, verbose_name='purpose')),
-                ('phone_number', models.CharField(blank=True, help_text='E.164 when it is a phone number; else as received.', max_length=64, verbose_name='their number')),
-                ('service_number', models.CharField(blank=True, max_length=64, verbose_name='our number')),
-                ('body', models.TextField(blank=True, verbose_name='text')),
-                ('language', models.CharField(blank=True, max_length=8, verbose_name='language')),
-                ('state', models.CharField(choices=[('received', 'received, not yet handled'), ('handled', 'handled'), ('ignored', 'ignored (nothing to answer)'), ('rejected', 'rejected (malformed)'), ('pending', 'waiting to be sent'), ('sending', 'being handed to Twilio'), ('submitted', 'accepted by Twilio'), ('failed', 'failed'), ('cancelled', 'not sent')], max_length=10, verbose_name='state')),
-                ('note', models.CharField(blank=True, help_text='What was understood, or why not.', max_length=300, verbose_name='note')),
-                ('provider_sid', models.CharField(blank=True, max_length=64, null=True, unique=True, verbose_name='Twilio SID')),
-                ('provider_status', models.CharField(blank=True, max_length=12, verbose_name='Twilio status')),
-                ('error_code', models.PositiveIntegerField(blank=True, null=True, verbose_name='error code')),
-                ('error_message', models.CharField(blank=True, max_length=500, verbose_name='error')),
-                ('encoding', models.CharField(blank=True, max_length=5, verbose_name='encoding')),
-                ('segments', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='segments')),
-                ('params', models.JSONField(blank=True, default=dict, verbose_name='webhook parameters')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='attempts')),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True, verbose_name='next attempt')),
-                ('claimed_at', models.DateTimeField(blank=True, null=True, verbose_name='claimed at')),
-                ('uncertain', models.BooleanField(default=False, help_text='An attempt ended without an answer: Twilio is asked before any new attempt.', verbose_name='may have reached Twilio')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='accepted by Twilio at')),
-                ('reply_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='replies', to='messaging.message', verbose_name='reply to')),
-                ('subscriber', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='messages', to='reminders.subscriber', verbose_name='subscriber')),
-                ('topic', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='advice.topic', verbose_name='topic')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("in", "inbound"), ("out", "outbound")], max_length=3, verbose_name="direction"
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("sms", "SMS"), ("voice", "voice")],
+                        default="sms",
+                        max_length=5,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "purpose",
+                    models.CharField(
+                        blank=True,
+                        choices=[("reply", "reply to a keyword"), ("opt-out", "opt-out confirmation")],
+                        max_length=10,
+                        verbose_name="purpose",
+                    ),
+                ),
+                (
+                    "phone_number",
+                    models.CharField(
+                        blank=True,
+                        help_text="E.164 when it is a phone number; else as received.",
+                        max_length=64,
+                        verbose_name="their number",
+                    ),
+                ),
+                ("service_number", models.CharField(blank=True, max_length=64, verbose_name="our number")),
+                ("body", models.TextField(blank=True, verbose_name="text")),
+                ("language", models.CharField(blank=True, max_length=8, verbose_name="language")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("received", "received, not yet handled"),
+                            ("handled", "handled"),
+                            ("ignored", "ignored (nothing to answer)"),
+                            ("rejected", "rejected (malformed)"),
+                            ("pending", "waiting to be sent"),
+                            ("sending", "being handed to Twilio"),
+                            ("submitted", "accepted by Twilio"),
+                            ("failed", "failed"),
+                            ("cancelled", "not sent"),
+                        ],
+                        max_length=10,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "note",
+                    models.CharField(
+                        blank=True, help_text="What was understood, or why not.", max_length=300, verbose_name="note"
+                    ),
+                ),
+                (
+                    "provider_sid",
+                    models.CharField(blank=True, max_length=64, null=True, unique=True, verbose_name="Twilio SID"),
+                ),
+                ("provider_status", models.CharField(blank=True, max_length=12, verbose_name="Twilio status")),
+                ("error_code", models.PositiveIntegerField(blank=True, null=True, verbose_name="error code")),
+                ("error_message", models.CharField(blank=True, max_length=500, verbose_name="error")),
+                ("encoding", models.CharField(blank=True, max_length=5, verbose_name="encoding")),
+                ("segments", models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="segments")),
+                ("params", models.JSONField(blank=True, default=dict, verbose_name="webhook parameters")),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="attempts")),
+                ("next_attempt_at", models.DateTimeField(blank=True, null=True, verbose_name="next attempt")),
+                ("claimed_at", models.DateTimeField(blank=True, null=True, verbose_name="claimed at")),
+                (
+                    "uncertain",
+                    models.BooleanField(
+                        default=False,
+                        help_text="An attempt ended without an answer: Twilio is asked before any new attempt.",
+                        verbose_name="may have reached Twilio",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("submitted_at", models.DateTimeField(blank=True, null=True, verbose_name="accepted by Twilio at")),
+                (
+                    "reply_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="replies",
+                        to="messaging.message",
+                        verbose_name="reply to",
+                    ),
+                ),
+                (
+                    "subscriber",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="messages",
+                        to="reminders.subscriber",
+                        verbose_name="subscriber",
+                    ),
+                ),
+                (
+                    "topic",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="advice.topic",
+                        verbose_name="topic",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'message',
-                'verbose_name_plural': 'messages',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['state', 'next_attempt_at'], name='message_due_idx'), models.Index(fields=['subscriber', 'direction', 'created_at'], name='message_recent_by_number_idx')],
-                'constraints': [models.UniqueConstraint(fields=('reply_to',), name='one_reply_per_inbound_message')],
+                "verbose_name": "message",
+                "verbose_name_plural": "messages",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["state", "next_attempt_at"], name="message_due_idx"),
+                    models.Index(fields=["subscriber", "direction", "created_at"], name="message_recent_by_number_idx"),
+                ],
+                "constraints": [models.UniqueConstraint(fields=("reply_to",), name="one_reply_per_inbound_message")],
             },
         ),
     ]

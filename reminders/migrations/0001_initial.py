@@ -5,33 +5,74 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('advice', '0001_initial'),
+        ("advice", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Subscriber',
+            name="Subscriber",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('phone_number', models.CharField(help_text='E.164, such as +32470123456.', max_length=20, unique=True, verbose_name='phone number')),
-                ('is_opted_out', models.BooleanField(db_index=True, default=False, verbose_name='opted out')),
-                ('opted_out_at', models.DateTimeField(blank=True, null=True, verbose_name='opted out at')),
-                ('opt_out_source', models.CharField(blank=True, choices=[('keyword', 'texted a stop word'), ('carrier', 'Twilio reported an opt-out (21610)'), ('admin', 'set by an admin')], max_length=10, verbose_name='opt-out source')),
-                ('opted_in_at', models.DateTimeField(blank=True, null=True, verbose_name='opted back in at')),
-                ('undeliverable_at', models.DateTimeField(blank=True, help_text='Twilio refused the number for good.', null=True, verbose_name='undeliverable since')),
-                ('undeliverable_reason', models.CharField(blank=True, max_length=200, verbose_name='undeliverable because')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='first seen')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('language', models.ForeignKey(blank=True, help_text='Empty until the number uses a keyword; replies then use the default language.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='advice.language', verbose_name='language')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "phone_number",
+                    models.CharField(
+                        help_text="E.164, such as +32470123456.",
+                        max_length=20,
+                        unique=True,
+                        verbose_name="phone number",
+                    ),
+                ),
+                ("is_opted_out", models.BooleanField(db_index=True, default=False, verbose_name="opted out")),
+                ("opted_out_at", models.DateTimeField(blank=True, null=True, verbose_name="opted out at")),
+                (
+                    "opt_out_source",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("keyword", "texted a stop word"),
+                            ("carrier", "Twilio reported an opt-out (21610)"),
+                            ("admin", "set by an admin"),
+                        ],
+                        max_length=10,
+                        verbose_name="opt-out source",
+                    ),
+                ),
+                ("opted_in_at", models.DateTimeField(blank=True, null=True, verbose_name="opted back in at")),
+                (
+                    "undeliverable_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="Twilio refused the number for good.",
+                        null=True,
+                        verbose_name="undeliverable since",
+                    ),
+                ),
+                (
+                    "undeliverable_reason",
+                    models.CharField(blank=True, max_length=200, verbose_name="undeliverable because"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="first seen")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "language",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty until the number uses a keyword; replies then use the default language.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="advice.language",
+                        verbose_name="language",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'subscriber',
-                'verbose_name_plural': 'subscribers',
-                'ordering': ['-created_at'],
+                "verbose_name": "subscriber",
+                "verbose_name_plural": "subscribers",
+                "ordering": ["-created_at"],
             },
         ),
     ]

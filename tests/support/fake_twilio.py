@@ -20,8 +20,8 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from email.utils import format_datetime
 from datetime import UTC, datetime
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -119,8 +119,9 @@ def _check_value(name: str, prop: dict[str, Any], value: str) -> list[str]:
 
 
 class FakeTwilio:
-    def __init__(self, *, account_sid: str, auth_token: str, host: str = "127.0.0.1", port: int = 0,
-                 spec_path: Path = SPEC_PATH) -> None:
+    def __init__(
+        self, *, account_sid: str, auth_token: str, host: str = "127.0.0.1", port: int = 0, spec_path: Path = SPEC_PATH
+    ) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.schema = load_message_schema(spec_path)
@@ -185,11 +186,20 @@ class FakeTwilio:
                 with fake.lock:
                     found = [m for m in reversed(fake.accepted) if not query.get("To") or m["to"] == query["To"]]
                 size = int(query.get("PageSize", 50))
-                self._json(200, {
-                    "messages": found[:size], "end": min(len(found), size) - 1, "first_page_uri": parts.path,
-                    "next_page_uri": None, "page": 0, "page_size": size, "previous_page_uri": None,
-                    "start": 0, "uri": self.path,
-                })
+                self._json(
+                    200,
+                    {
+                        "messages": found[:size],
+                        "end": min(len(found), size) - 1,
+                        "first_page_uri": parts.path,
+                        "next_page_uri": None,
+                        "page": 0,
+                        "page_size": size,
+                        "previous_page_uri": None,
+                        "start": 0,
+                        "uri": self.path,
+                    },
+                )
 
             def do_POST(self) -> None:
                 arrived = time.time()
@@ -221,10 +231,15 @@ class FakeTwilio:
                     time.sleep(answer.delay)
                 if answer.status == 201:
                     return self._json(201, message)
-                self._json(answer.status, {
-                    "code": answer.code, "message": answer.message or f"error {answer.code}",
-                    "more_info": f"https://www.twilio.com/docs/errors/{answer.code}", "status": answer.status,
-                })
+                self._json(
+                    answer.status,
+                    {
+                        "code": answer.code,
+                        "message": answer.message or f"error {answer.code}",
+                        "more_info": f"https://www.twilio.com/docs/errors/{answer.code}",
+                        "status": answer.status,
+                    },
+                )
 
             def _authorised(self) -> bool:
                 expected = base64.b64encode(f"{fake.account_sid}:{fake.auth_token}".encode()).decode()
@@ -247,12 +262,26 @@ class FakeTwilio:
         sid = f"SM{uuid.uuid4().hex}"
         now = format_datetime(datetime.now(UTC))
         return {
-            "account_sid": account, "api_version": "2010-04-01", "body": params.get("Body", ""),
-            "date_created": now, "date_sent": None, "date_updated": now, "direction": "outbound-api",
-            "error_code": None, "error_message": None, "from": params.get("From"),
-            "messaging_service_sid": params.get("MessagingServiceSid"), "num_media": "0", "num_segments": "1",
-            "price": None, "price_unit": "USD", "sid": sid, "status": "queued", "subresource_uris": {},
-            "to": params.get("To"), "uri": f"/2010-04-01/Accounts/{account}/Messages/{sid}.json",
+            "account_sid": account,
+            "api_version": "2010-04-01",
+            "body": params.get("Body", ""),
+            "date_created": now,
+            "date_sent": None,
+            "date_updated": now,
+            "direction": "outbound-api",
+            "error_code": None,
+            "error_message": None,
+            "from": params.get("From"),
+            "messaging_service_sid": params.get("MessagingServiceSid"),
+            "num_media": "0",
+            "num_segments": "1",
+            "price": None,
+            "price_unit": "USD",
+            "sid": sid,
+            "status": "queued",
+            "subresource_uris": {},
+            "to": params.get("To"),
+            "uri": f"/2010-04-01/Accounts/{account}/Messages/{sid}.json",
         }
 
 
