@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -23,7 +25,34 @@ def language_codes() -> list[str]:
     return list(Language.objects.values_list("code", flat=True))
 
 
+_index_lock = threading.Lock()
+_index_cache: tuple[float, KeywordIndex] | None = None
+
+
 def keyword_index() -> KeywordIndex:
+    """The keyword index, rebuilt at most every CONTENT_CACHE_SECONDS in each process.
+
+    Building it reads every keyword and spells out their variants: too much to repeat for
+    every message at 50 messages a second. An admin's keyword change therefore applies
+    within that many seconds; texts are read fresh for every reply.
+    """
+    global _index_cache
+    now = time.monotonic()
+    cached = _index_cache
+    if cached is not None and now - cached[0] < settings.CONTENT_CACHE_SECONDS:
+        return cached[1]
+    with _index_lock:
+        index = _build_keyword_index()
+        _index_cache = (now, index)
+        return index
+
+
+def keyword_index_clear() -> None:
+    global _index_cache
+    _index_cache = None
+
+
+def _build_keyword_index() -> KeywordIndex:
     entries = [
         KeywordEntry(
             word=normalized,
@@ -41,7 +70,7 @@ def keyword_index() -> KeywordIndex:
 
 def fallback_languages(language: str | None) -> list[str]:
     """Where to look for a text: the language asked for, the default, then by priority."""
-    order = [language, settings.DEFAULT_LANGUAGE, *language_codes()]
+    order = [language, settings.DEFAULT_LANGUAGE, *keyword_index().language_priority]
     return list(dict.fromkeys(code for code in order if code))
 
 

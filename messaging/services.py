@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from advice import selectors as advice_selectors
@@ -269,6 +269,7 @@ def _submitted(message: Message, sid: str, status: str) -> SendResult:
     Message.objects.filter(pk=message.pk).update(
         state=Message.State.SUBMITTED,
         provider_sid=sid,
+        provider_status=_forward_only(status),
         submitted_at=now,
         uncertain=False,
         next_attempt_at=None,
@@ -276,7 +277,6 @@ def _submitted(message: Message, sid: str, status: str) -> SendResult:
         error_message="",
         updated_at=now,
     )
-    _advance_status(Message.objects.filter(pk=message.pk), status)
     logger.info("message %s to %s accepted as %s (%s)", message.pk, masked(message.phone_number), sid, status)
     return SendResult(Message.State.SUBMITTED)
 
@@ -356,13 +356,21 @@ def _finish(
 # --- Status callbacks ---------------------------------------------------------------------
 
 
-def _advance_status(rows: object, status: str) -> int:
+def _lower_statuses(status: str) -> list[str]:
+    rank = PROVIDER_STATUS_RANK.get(status, 0)
+    return ["", *(name for name, r in PROVIDER_STATUS_RANK.items() if r < rank)]
+
+
+def _forward_only(status: str) -> Case:
+    """An UPDATE value that takes `status` only if it is further along than the row's."""
+    return Case(When(provider_status__in=_lower_statuses(status), then=Value(status)), default=F("provider_status"))
+
+
+def _advance_status(rows: QuerySet[Message], status: str) -> int:
     """Move Twilio's status forward only: a late 'sent' never overwrites 'delivered'."""
-    rank = PROVIDER_STATUS_RANK.get(status)
-    if rank is None:
+    if status not in PROVIDER_STATUS_RANK:
         return 0
-    lower = [name for name, r in PROVIDER_STATUS_RANK.items() if r < rank]
-    return rows.filter(Q(provider_status="") | Q(provider_status__in=lower)).update(  # type: ignore[attr-defined]
+    return rows.filter(provider_status__in=_lower_statuses(status)).update(
         provider_status=status, updated_at=timezone.now()
     )
 

@@ -73,3 +73,9 @@ def health(request: HttpRequest) -> HttpResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+@csrf_exempt
+def bench_empty(request: HttpRequest) -> HttpResponse:
+    """The ceiling for the benchmark: Django answering empty TwiML and doing nothing else."""
+    return HttpResponse(EMPTY_TWIML, content_type="text/xml")

@@ -89,7 +89,9 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.get_int("DATABASE_CONN_MAX_AGE", defa
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web, worker and beat share one SQLite file in development: wait for locks, don't fail.
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+    # IMMEDIATE takes the write lock at BEGIN, so two workers never deadlock upgrading a
+    # read lock (SQLite's "database is locked", which no timeout cures).
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -180,6 +182,10 @@ SMS_BACKENDS = {
     "console": "messaging.backends.console.ConsoleBackend",
     "locmem": "messaging.backends.locmem.LocmemBackend",
 }
+# How long a process may use its keyword index before re-reading keywords from the database.
+CONTENT_CACHE_SECONDS = env.get_float("CONTENT_CACHE_SECONDS", default=10.0, minimum=0.0)
+# Serves /bench/empty/ (a bare view returning empty TwiML): the ceiling the benchmark compares with.
+BENCHMARK_ENDPOINTS = env.get_bool("BENCHMARK_ENDPOINTS", default=False)
 SMS_REPLY_LIMIT_PER_HOUR = env.get_int("SMS_REPLY_LIMIT_PER_HOUR", default=20, minimum=1)
 SMS_SEND_MAX_ATTEMPTS = env.get_int("SMS_SEND_MAX_ATTEMPTS", default=6, minimum=1, maximum=20)
 SMS_RETRY_BASE_SECONDS = env.get_float("SMS_RETRY_BASE_SECONDS", default=2.0, minimum=0.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -12,3 +13,6 @@ urlpatterns = [
     path("twilio/", include("messaging.urls")),
     path("health/", messaging_views.health, name="health"),
 ]
+
+if settings.BENCHMARK_ENDPOINTS:
+    urlpatterns.append(path("bench/empty/", messaging_views.bench_empty, name="bench-empty"))

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.test import Client
 from twilio.request_validator import RequestValidator
 
+from advice.selectors import keyword_index_clear
 from messaging.backends import get_backend
 from messaging.backends.locmem import LocmemBackend
 from messaging.models import Message
@@ -28,6 +29,7 @@ OUR_NUMBER = "+3225550100"
 
 @pytest.fixture(autouse=True)
 def _fresh_backends() -> Iterator[None]:
+    keyword_index_clear()
     LocmemBackend.reset()
     get_backend.cache_clear()  # type: ignore[attr-defined]
     yield

@@ -153,7 +153,7 @@ def test_replays_and_duplicate_tasks_through_the_real_worker_send_once(
         for _ in range(3):
             post_signed(client, INBOUND_PATH, params)
         inbound = Message.objects.get(provider_sid=params["MessageSid"])
-        for _ in range(3):
+        for _ in range(20):
             tasks.process_inbound.delay(inbound.pk)
 
     twilio_stub.wait_for_creates(1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from advice.matching import KeywordIndex, is_one_typo_apart, variants
@@ -184,3 +186,16 @@ def test_variants_cover_plurals_and_spelt_out_umlauts() -> None:
     assert "krampf" in set(variants("krampfe"))
     assert "krampf" in set(variants("kraempfe"))
     assert "kramp" in set(variants("krampen"))
+
+
+def test_a_keyword_added_in_the_admin_is_understood_once_the_cache_expires(settings: Any) -> None:
+    from advice.models import Keyword, Topic
+    from advice.selectors import keyword_index
+
+    settings.CONTENT_CACHE_SECONDS = 3600
+    assert keyword_index().match("kuitpijn") is None
+    Keyword.objects.create(word="KUITPIJN", language_id="nl", action="topic", topic=Topic.objects.get(slug="cramp"))
+
+    assert keyword_index().match("kuitpijn") is None  # still the cached index
+    settings.CONTENT_CACHE_SECONDS = 0
+    assert keyword_index().match("kuitpijn").topic == "cramp"  # type: ignore[union-attr]

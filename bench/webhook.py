@@ -1,0 +1,447 @@
+"""Benchmark: Twilio's inbound webhook and keyword replies on the real stack.
+
+    .venv/bin/python bench/webhook.py            (needs PostgreSQL and Redis; see the README)
+
+Starts, as separate processes: `gunicorn project.wsgi` (gunicorn.conf.py), a Celery worker,
+and the local Twilio stand-in (tests/support/fake_twilio.py), on a fresh PostgreSQL
+database and a Redis database of their own. A load generator sends pre-signed webhooks
+over keep-alive connections and prints:
+
+1. the ceiling: the same server answering a bare Django view with empty TwiML;
+2. the webhook's sustained rate (closed loop), with p50/p99 latency;
+3. the webhook at a fixed 200 requests/s (open loop: latency counted from the scheduled
+   send time, so a stall is not hidden), with p50/p99;
+4. keyword replies at 50 messages/s with the worker running: time from the webhook
+   received (the inbound row's timestamp) to the request reaching Twilio, p50/p99.
+
+Phases 1-3 run the web tier alone, as when workers run on other machines; their queued
+tasks are purged before phase 4. Figures are for this machine only; they are printed with
+its description and written to bench/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+import psutil
+import psycopg
+import redis
+from twilio.request_validator import RequestValidator
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+PUBLIC_BASE_URL = "https://bench.example.org"
+ACCOUNT_SID = "AC" + "0" * 32
+AUTH_TOKEN = "bench-auth-token"
+WEBHOOK = "/twilio/sms/"
+CEILING = "/bench/empty/"
+
+
+# --- Processes ------------------------------------------------------------------------------
+
+
+def service_environment(args: argparse.Namespace, fake_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "project.settings",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "bench-secret",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": args.database_url,
+        "REDIS_URL": args.redis_url,
+        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_FROM_NUMBER": "+3225550100",
+        "TWILIO_API_BASE_URL": fake_url,
+        "BENCHMARK_ENDPOINTS": "1",
+        "SMS_REPLY_LIMIT_PER_HOUR": "1000",
+        "LOG_LEVEL": "WARNING",
+        "GUNICORN_BIND": f"127.0.0.1:{args.port}",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def reset_database(url: str) -> None:
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def start(name: str, command: list[str], environment: dict[str, str]) -> subprocess.Popen[bytes]:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    log = (RESULTS / f"{name}.log").open("wb")
+    return subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
+
+
+def wait_until(check: object, what: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if check():  # type: ignore[operator]
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"{what} did not start (see bench/results/*.log)")
+
+
+def http_ok(url: str) -> bool:
+    with urllib.request.urlopen(url, timeout=2) as response:
+        return response.status < 500
+
+
+def tree_rss_mb(process: subprocess.Popen[bytes]) -> float:
+    try:
+        parent = psutil.Process(process.pid)
+        return sum(p.memory_info().rss for p in [parent, *parent.children(recursive=True)]) / 2**20
+    except psutil.Error:
+        return 0.0
+
+
+# --- Requests -------------------------------------------------------------------------------
+
+
+def signed_request(path: str, params: dict[str, str], port: int) -> bytes:
+    body = urlencode(params).encode()
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC_BASE_URL + path, params)
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\nX-Twilio-Signature: {signature}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+def inbound(number: int, body: str) -> dict[str, str]:
+    return {
+        "MessageSid": f"SM{uuid.uuid4().hex}",
+        "AccountSid": ACCOUNT_SID,
+        "From": f"+3247{number:07d}",
+        "To": "+3225550100",
+        "Body": body,
+        "NumMedia": "0",
+        "NumSegments": "1",
+        "SmsStatus": "received",
+        "ApiVersion": "2010-04-01",
+        "FromCountry": "BE",
+    }
+
+
+class Connection:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def open(cls, port: int) -> Connection:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        return cls(reader, writer)
+
+    async def roundtrip(self, request: bytes) -> tuple[int, bool]:
+        self.writer.write(request)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split()[1])
+        headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
+        await self.reader.readexactly(int(headers.get("content-length", "0")))
+        return status, headers.get("connection", "").lower() == "close"
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+@dataclass
+class Run:
+    sent: int = 0
+    errors: int = 0
+    latencies: list[float] = field(default_factory=list)
+    send_times: dict[int, float] = field(default_factory=dict)  # request index -> wall clock
+    elapsed: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+async def closed_loop(requests: list[bytes], port: int, concurrency: int, duration: float) -> Run:
+    run = Run()
+    position = iter(range(len(requests)))
+    stop_at = time.perf_counter() + duration
+
+    async def client() -> None:
+        conn = await Connection.open(port)
+        while time.perf_counter() < stop_at:
+            index = next(position, None)
+            if index is None:
+                break
+            started = time.perf_counter()
+            try:
+                status, closed = await conn.roundtrip(requests[index])
+            except (OSError, asyncio.IncompleteReadError):
+                run.errors += 1
+                conn = await Connection.open(port)
+                continue
+            run.latencies.append(time.perf_counter() - started)
+            if status >= 300:
+                run.errors += 1
+            if closed:
+                conn.close()
+                conn = await Connection.open(port)
+        conn.close()
+
+    began = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(concurrency)))
+    run.elapsed = time.perf_counter() - began
+    return run
+
+
+async def open_loop(requests: list[bytes], port: int, rate: float, duration: float) -> Run:
+    """Send at a fixed rate whatever the server does; latency counts from the scheduled time."""
+    run = Run()
+    idle: asyncio.Queue[Connection] = asyncio.Queue()
+    total = min(len(requests), int(rate * duration))
+    began = time.perf_counter()
+    wall_began = time.time()
+
+    async def one(index: int, scheduled: float) -> None:
+        conn = idle.get_nowait() if not idle.empty() else await Connection.open(port)
+        run.send_times[index] = wall_began + (scheduled - began)
+        try:
+            status, closed = await conn.roundtrip(requests[index])
+        except (OSError, asyncio.IncompleteReadError):
+            run.errors += 1
+            return
+        run.latencies.append(time.perf_counter() - scheduled)
+        if status >= 300:
+            run.errors += 1
+        if closed:
+            conn.close()
+        else:
+            idle.put_nowait(conn)
+
+    tasks = []
+    for index in range(total):
+        scheduled = began + index / rate
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(index, scheduled)))
+    await asyncio.gather(*tasks)
+    run.elapsed = time.perf_counter() - began
+    run.sent = total
+    while not idle.empty():
+        idle.get_nowait().close()
+    return run
+
+
+# --- Phases ---------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, object]:
+    model = ""
+    with contextlib.suppress(OSError, StopIteration):
+        model = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
+    return {
+        "cpu": model or platform.processor(),
+        "cores": os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def summary(run: Run) -> dict[str, float]:
+    return {
+        "requests": len(run.latencies),
+        "errors": run.errors,
+        "rate_per_s": round(run.rate, 1),
+        "p50_ms": round(percentile(run.latencies, 50) * 1000, 2),
+        "p99_ms": round(percentile(run.latencies, 99) * 1000, 2),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Webhook and keyword-reply benchmark on the real stack.")
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/legcramps_bench")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--fake-port", type=int, default=4011)
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per phase")
+    parser.add_argument("--concurrency", type=int, default=16, help="connections in the closed-loop phases")
+    parser.add_argument("--worker-concurrency", type=int, default=2)
+    args = parser.parse_args()
+
+    fake_url = f"http://127.0.0.1:{args.fake_port}"
+    environment = service_environment(args, fake_url)
+    print(f"Resetting {args.database_url} and migrating...", flush=True)
+    reset_database(args.database_url)
+    redis.Redis.from_url(args.redis_url).flushdb()
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=environment, check=True)
+
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        processes["fake-twilio"] = start(
+            "fake-twilio",
+            [
+                sys.executable,
+                "-m",
+                "tests.support.fake_twilio",
+                "--port",
+                str(args.fake_port),
+                "--auth-token",
+                AUTH_TOKEN,
+            ],
+            environment,
+        )
+        processes["gunicorn"] = start("gunicorn", [sys.executable, "-m", "gunicorn", "project.wsgi"], environment)
+        wait_until(lambda: http_ok(f"{fake_url}/_fake/requests"), "the fake Twilio")
+        wait_until(lambda: http_ok(f"http://127.0.0.1:{args.port}/health/"), "gunicorn")
+
+        def requests(count: int, body: str, path: str = WEBHOOK, offset: int = 0) -> list[bytes]:
+            return [signed_request(path, inbound(offset + i, body), args.port) for i in range(count)]
+
+        results: dict[str, object] = {"machine": machine(), "command": " ".join([sys.executable, *sys.argv])}
+        print("Generating signed requests...", flush=True)
+        budget = int(2000 * args.duration)
+
+        ceiling = asyncio.run(closed_loop(requests(budget, "x", CEILING), args.port, args.concurrency, args.duration))
+        results["ceiling_bare_view"] = summary(ceiling)
+        print(
+            f"1. bare view (ceiling):   {ceiling.rate:7.0f} req/s  p50 {ms(percentile(ceiling.latencies, 50))}"
+            f"  p99 {ms(percentile(ceiling.latencies, 99))}  errors {ceiling.errors}",
+            flush=True,
+        )
+
+        sustained = asyncio.run(
+            closed_loop(requests(budget, "hello", offset=1_000_000), args.port, args.concurrency, args.duration)
+        )
+        results["webhook_sustained"] = summary(sustained)
+        print(
+            f"2. webhook, sustained:    {sustained.rate:7.0f} req/s  p50 {ms(percentile(sustained.latencies, 50))}"
+            f"  p99 {ms(percentile(sustained.latencies, 99))}  errors {sustained.errors}",
+            flush=True,
+        )
+
+        fixed = asyncio.run(
+            open_loop(requests(int(200 * args.duration), "hello", offset=3_000_000), args.port, 200, args.duration)
+        )
+        results["webhook_at_200_per_s"] = summary(fixed)
+        print(
+            f"3. webhook at 200/s:      {fixed.rate:7.0f} req/s  p50 {ms(percentile(fixed.latencies, 50))}"
+            f"  p99 {ms(percentile(fixed.latencies, 99))}  errors {fixed.errors}",
+            flush=True,
+        )
+        results["gunicorn_rss_mb"] = round(tree_rss_mb(processes["gunicorn"]), 1)
+
+        # Phase 4: the worker answers keywords; phases 1-3 left tasks to purge.
+        redis.Redis.from_url(args.redis_url).flushdb()
+        processes["worker"] = start(
+            "worker",
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "project",
+                "worker",
+                "-l",
+                "warning",
+                "-c",
+                str(args.worker_concurrency),
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            environment,
+        )
+        time.sleep(4)
+        rate, count = 50.0, int(50 * args.duration * 2)
+        keyword_requests = requests(count, "KRAMP", offset=5_000_000)
+        keywords = asyncio.run(open_loop(keyword_requests, args.port, rate, count / rate))
+        deadline = time.monotonic() + 30
+        arrivals: dict[str, float] = {}
+        while time.monotonic() < deadline and len(arrivals) < count:
+            with urllib.request.urlopen(f"{fake_url}/_fake/requests", timeout=5) as response:
+                arrivals = {r["params"]["To"]: r["at"] for r in json.load(response) if r["method"] == "POST"}
+            time.sleep(0.5)
+        received = {}
+        with psycopg.connect(args.database_url) as conn:
+            for number, created in conn.execute(
+                "SELECT phone_number, extract(epoch from created_at) FROM messaging_message "
+                "WHERE direction = 'in' AND body = 'KRAMP'"
+            ):
+                received[number] = float(created)
+        from_received = [arrivals[n] - received[n] for n in received if n in arrivals]
+        from_sent = [
+            arrivals[f"+3247{5_000_000 + i:07d}"] - t
+            for i, t in keywords.send_times.items()
+            if f"+3247{5_000_000 + i:07d}" in arrivals
+        ]
+        results["keyword_reply_at_50_per_s"] = {
+            "messages": count,
+            "reached_twilio": len(arrivals),
+            "webhook_p99_ms": round(percentile(keywords.latencies, 99) * 1000, 2),
+            "received_to_twilio_p50_ms": round(percentile(from_received, 50) * 1000, 2),
+            "received_to_twilio_p99_ms": round(percentile(from_received, 99) * 1000, 2),
+            "client_send_to_twilio_p50_ms": round(percentile(from_sent, 50) * 1000, 2),
+            "client_send_to_twilio_p99_ms": round(percentile(from_sent, 99) * 1000, 2),
+        }
+        results["worker_rss_mb"] = round(tree_rss_mb(processes["worker"]), 1)
+        print(
+            f"4. keyword replies at 50/s: {len(arrivals)}/{count} reached Twilio; webhook received -> Twilio "
+            f"request p50 {ms(percentile(from_received, 50))}  p99 {ms(percentile(from_received, 99))}"
+            f" (from the client's send: p50 {ms(percentile(from_sent, 50))}, p99 {ms(percentile(from_sent, 99))})",
+            flush=True,
+        )
+        print(
+            f"   memory: gunicorn {results['gunicorn_rss_mb']} MB in all, worker {results['worker_rss_mb']} MB in all"
+        )
+
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        out = RESULTS / f"webhook-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
+        out.write_text(json.dumps(results, indent=2))
+        print(f"\nMachine: {results['machine']}\nWritten to {out.relative_to(ROOT)}")
+    finally:
+        for process in processes.values():
+            process.terminate()
+        for process in processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
