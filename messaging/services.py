@@ -104,11 +104,12 @@ def inbound_sms_record(*, params: Mapping[str, str]) -> InboundRecorded:
     return InboundRecorded(message, created=True)
 
 
-def inbound_sms_handle(*, message_id: int) -> int | None:
+def inbound_sms_handle(*, message_id: int) -> Message | None:
     """Understand one recorded inbound SMS, apply what it asks, and create its reply.
 
-    Returns the reply's id (to send once this commits), or None when nothing is sent.
-    Safe to run twice: the second run finds the message handled.
+    Returns the reply, already claimed for sending (`message_deliver` it once this has
+    committed), or None when nothing is sent. Safe to run twice: the second run finds the
+    message handled.
     """
     try:
         with transaction.atomic():
@@ -135,7 +136,7 @@ def inbound_sms_handle(*, message_id: int) -> int | None:
         logger.info("inbound message %s was handled by another worker", message_id)
         return None
     logger.info("inbound message %s: %s", message_id, inbound.note)
-    return reply.pk if reply else None
+    return reply
 
 
 def _apply(decision: Decision, subscriber: Subscriber) -> None:
@@ -166,6 +167,8 @@ def _create_reply(inbound: Message, subscriber: Subscriber, decision: Decision) 
         return None
     body = render_sms_text(text.sms_text)
     size = sms_size(body)
+    # Created claimed by this worker, which sends it as soon as this commits. If the worker
+    # dies first, the sweeper finds a stale claim and asks Twilio before sending.
     return Message.objects.create(
         direction=Message.Direction.OUTBOUND,
         channel=Message.Channel.SMS,
@@ -177,7 +180,9 @@ def _create_reply(inbound: Message, subscriber: Subscriber, decision: Decision) 
         language=text.language,
         topic=text.topic,
         reply_to=inbound,
-        state=Message.State.PENDING,
+        state=Message.State.SENDING,
+        claimed_at=timezone.now(),
+        attempts=1,
         encoding=size.encoding,
         segments=size.segments,
     )
@@ -224,8 +229,11 @@ def message_send(*, message_id: int) -> SendResult:
     )
     if not claimed:
         return SendResult("skipped")
-    message = Message.objects.select_related("subscriber").get(pk=message_id)
+    return message_deliver(message=Message.objects.select_related("subscriber").get(pk=message_id))
 
+
+def message_deliver(*, message: Message) -> SendResult:
+    """Send a message this worker has claimed (state `sending`): once, or classify the failure."""
     refusal = _refusal(message)
     if refusal:
         return _finish(message, Message.State.CANCELLED, note=refusal)

@@ -30,23 +30,22 @@ def queue(task: Any, *args: Any, countdown: float | None = None) -> bool:
     return True
 
 
-def _send(message_id: int) -> None:
-    result = services.message_send(message_id=message_id)
+def _retry_if_asked(result: services.SendResult, message_id: int) -> None:
     if result.retry_in is not None:
         queue(send_message, message_id, countdown=result.retry_in)
 
 
 @shared_task(name="messaging.tasks.process_inbound")
 def process_inbound(message_id: int) -> None:
-    reply_id = services.inbound_sms_handle(message_id=message_id)
-    if reply_id is not None:
+    reply = services.inbound_sms_handle(message_id=message_id)
+    if reply is not None:
         # Sent here rather than queued, to save a round trip through the broker.
-        _send(reply_id)
+        _retry_if_asked(services.message_deliver(message=reply), reply.pk)
 
 
 @shared_task(name="messaging.tasks.send_message")
 def send_message(message_id: int) -> None:
-    _send(message_id)
+    _retry_if_asked(services.message_send(message_id=message_id), message_id)
 
 
 @shared_task(name="messaging.tasks.sweep")

@@ -21,8 +21,9 @@ def subscriber_get_for_update(*, phone_number: str) -> Subscriber:
     count is exact.
     """
     assert transaction.get_connection().in_atomic_block, "call inside transaction.atomic()"
-    subscriber, _created = Subscriber.objects.get_or_create(phone_number=phone_number)
-    return Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+    # A new row is locked by the transaction that inserts it; an existing one by FOR UPDATE.
+    subscriber, _created = Subscriber.objects.select_for_update().get_or_create(phone_number=phone_number)
+    return subscriber
 
 
 def subscriber_opt_out(*, subscriber: Subscriber, source: str) -> bool:

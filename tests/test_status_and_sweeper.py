@@ -150,3 +150,19 @@ def test_handling_the_same_inbound_message_twice_replies_once(client: Client, ou
 
     assert len(outbox) == 1
     assert Message.objects.filter(reply_to=inbound).count() == 1
+
+
+def test_a_reply_whose_worker_died_before_sending_is_sent_by_the_sweeper_once(
+    client: Client, fake_twilio: FakeTwilio
+) -> None:
+    post_signed(client, INBOUND_PATH, inbound_params(body="KRAMP"))
+    reply = services.inbound_sms_handle(message_id=Message.objects.get().pk)  # then the worker dies
+    assert reply is not None and reply.state == Message.State.SENDING
+    assert services.messages_sweep().outbound == []  # a fresh claim is left alone
+
+    _age(reply, 120)
+    tasks.sweep()
+
+    reply.refresh_from_db()
+    assert reply.state == Message.State.SUBMITTED
+    assert [r.method for r in fake_twilio.received] == ["GET", "POST"]  # asked first, then sent once
