@@ -109,6 +109,35 @@ def http_ok(url: str) -> bool:
         return response.status < 500
 
 
+def cpu_seconds() -> dict[str, float]:
+    """CPU time used so far by every process on the machine, grouped by what it is."""
+    groups: dict[str, float] = {}
+    for process in psutil.process_iter(["name", "cmdline", "cpu_times"]):
+        try:
+            command = " ".join(process.info["cmdline"] or [process.info["name"] or ""])
+            times = process.info["cpu_times"]
+        except psutil.Error:
+            continue
+        if times is None:
+            continue
+        if "gunicorn" in command:
+            group = "gunicorn"
+        elif "celery" in command:
+            group = "celery worker"
+        elif "fake_twilio" in command:
+            group = "fake Twilio"
+        elif "bench/webhook.py" in command:
+            group = "load generator"
+        elif "postgres" in command:
+            group = "PostgreSQL"
+        elif "redis" in command:
+            group = "Redis"
+        else:
+            group = "other"
+        groups[group] = groups.get(group, 0.0) + times.user + times.system
+    return groups
+
+
 def tree_rss_mb(process: subprocess.Popen[bytes]) -> float:
     try:
         parent = psutil.Process(process.pid)
@@ -363,7 +392,13 @@ def reply_phase(
         time.sleep(0.2)
 
     rate, count, offset = 50.0, int(50 * args.duration * 2), 5_000_000
-    run = asyncio.run(open_loop(make(count, "KRAMP", WEBHOOK, offset), args.port, rate, count / rate))
+    requests = make(count, "KRAMP", WEBHOOK, offset)
+    cpu_before, wall_before = cpu_seconds(), time.monotonic()
+    run = asyncio.run(open_loop(requests, args.port, rate, count / rate))
+    cpu_after, wall = cpu_seconds(), time.monotonic() - wall_before
+    cpu_share = {
+        group: round((cpu_after.get(group, 0.0) - cpu_before.get(group, 0.0)) / wall * 100, 1) for group in cpu_after
+    }
     deadline = time.monotonic() + 30
     arrivals = twilio_arrivals(fake_url)
     while time.monotonic() < deadline and len(arrivals) < count + warm:
@@ -386,6 +421,7 @@ def reply_phase(
         **{f"received_to_twilio_p{p}_ms": round(percentile(from_received, p) * 1000, 2) for p in (50, 90, 99, 100)},
         **{f"client_send_to_twilio_p{p}_ms": round(percentile(from_sent, p) * 1000, 2) for p in (50, 99)},
         "worker_concurrency": args.worker_concurrency,
+        "cpu_percent_of_one_core_by_process_group": cpu_share,
     }
     results["worker_rss_mb"] = round(tree_rss_mb(processes["worker"]), 1)
     print(
@@ -394,6 +430,12 @@ def reply_phase(
         f"  p99 {ms(percentile(from_received, 99))}  max {ms(max(from_received, default=0))}"
         f"\n   (from the client's send: p50 {ms(percentile(from_sent, 50))}, p99 {ms(percentile(from_sent, 99))})",
         flush=True,
+    )
+    print(
+        "   CPU while sending (% of one core): "
+        + ", ".join(
+            f"{group} {share}" for group, share in sorted(cpu_share.items(), key=lambda kv: -kv[1]) if share >= 0.5
+        )
     )
     print(f"   memory: worker {results['worker_rss_mb']} MB in all ({args.worker_concurrency} processes + parent)")
 
