@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 _ROOT = Path(__file__).resolve().parent.parent
+(_ROOT / ".dev").mkdir(exist_ok=True)  # the SQLite test database lives there
 _TEST_DEFAULTS = {
     "DJANGO_DEBUG": "0",
     "DJANGO_SECRET_KEY": "test-secret-key",
