@@ -52,6 +52,9 @@ class TopicTranslationInline(admin.StackedInline):
     readonly_fields = ["sms_size"]
     verbose_name_plural = _("translations (one per language; a missing one falls back to the default language)")
 
+    class Media:
+        js = ["advice/sms_size.js"]  # the size, live, as an editor types
+
     @admin.display(description=_("SMS size"))
     def sms_size(self, obj: TopicTranslation) -> str:
         return describe_sms(obj.sms_text) if obj.pk else "-"

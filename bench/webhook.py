@@ -31,7 +31,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,7 +40,9 @@ from urllib.parse import urlencode, urlsplit
 import psutil
 import psycopg
 import redis
-from twilio.request_validator import RequestValidator
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from messaging.simulation import inbound_sms_params, twilio_signature
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -50,6 +51,7 @@ ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "bench-auth-token"
 WEBHOOK = "/twilio/sms/"
 CEILING = "/bench/empty/"
+WORKER_COMMAND = ["celery", "-A", "project", "worker", "-l", "warning", "--without-gossip", "--without-mingle"]
 
 
 # --- Processes ------------------------------------------------------------------------------
@@ -151,7 +153,7 @@ def tree_rss_mb(process: subprocess.Popen[bytes]) -> float:
 
 def signed_request(path: str, params: dict[str, str], port: int) -> bytes:
     body = urlencode(params).encode()
-    signature = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC_BASE_URL + path, params)
+    signature = twilio_signature(PUBLIC_BASE_URL + path, params, auth_token=AUTH_TOKEN)
     head = (
         f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
         f"Content-Length: {len(body)}\r\nX-Twilio-Signature: {signature}\r\n\r\n"
@@ -160,18 +162,9 @@ def signed_request(path: str, params: dict[str, str], port: int) -> bytes:
 
 
 def inbound(number: int, body: str) -> dict[str, str]:
-    return {
-        "MessageSid": f"SM{uuid.uuid4().hex}",
-        "AccountSid": ACCOUNT_SID,
-        "From": f"+3247{number:07d}",
-        "To": "+3225550100",
-        "Body": body,
-        "NumMedia": "0",
-        "NumSegments": "1",
-        "SmsStatus": "received",
-        "ApiVersion": "2010-04-01",
-        "FromCountry": "BE",
-    }
+    return inbound_sms_params(
+        sender=f"+3247{number:07d}", body=body, to="+3225550100", account_sid=ACCOUNT_SID, FromCountry="BE"
+    )
 
 
 class Connection:
@@ -368,20 +361,7 @@ def reply_phase(
     redis.Redis.from_url(args.redis_url).flushdb()  # tasks queued by the web phases
     processes["worker"] = start(
         "worker",
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "project",
-            "worker",
-            "-l",
-            "warning",
-            "-c",
-            str(args.worker_concurrency),
-            "--without-gossip",
-            "--without-mingle",
-        ],
+        [sys.executable, "-m", *WORKER_COMMAND, "-c", str(args.worker_concurrency)],
         environment,
     )
     # Warm up: worker processes open their connections and build their keyword index.

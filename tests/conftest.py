@@ -13,12 +13,12 @@ import pytest
 import redis
 from django.conf import settings
 from django.test import Client
-from twilio.request_validator import RequestValidator
 
 from advice.selectors import keyword_index_clear
 from messaging.backends import get_backend
 from messaging.backends.locmem import LocmemBackend
 from messaging.models import Message
+from messaging.simulation import inbound_sms_params, twilio_signature
 from project.celery import app as celery_app
 from tests.support.fake_twilio import FakeTwilio
 
@@ -37,27 +37,23 @@ def _fresh_backends() -> Iterator[None]:
 
 
 def sign(path: str, params: dict[str, str], *, token: str | None = None) -> str:
-    url = settings.PUBLIC_BASE_URL + path
-    return RequestValidator(token or settings.TWILIO_AUTH_TOKEN).compute_signature(url, params)
+    return twilio_signature(settings.PUBLIC_BASE_URL + path, params, auth_token=token or settings.TWILIO_AUTH_TOKEN)
 
 
 _sid_counter = iter(range(1, 10**9))
 
 
-def inbound_params(sender: str = "+32470123456", body: str = "KRAMP", **extra: str) -> dict[str, str]:
-    params = {
-        "MessageSid": f"SM{next(_sid_counter):032x}",
-        "AccountSid": settings.TWILIO_ACCOUNT_SID,
-        "From": sender,
-        "To": OUR_NUMBER,
-        "Body": body,
-        "NumMedia": "0",
-        "NumSegments": "1",
-        "SmsStatus": "received",
-        "ApiVersion": "2010-04-01",
-        "FromCountry": "BE",
-    }
-    params.update(extra)
+def inbound_params(sender: str = "+32470123456", body: str = "KRAMP", **extra: str | None) -> dict[str, str]:
+    """Twilio's inbound webhook parameters; an extra set to None removes that parameter."""
+    params = inbound_sms_params(
+        sender=sender,
+        body=body,
+        to=OUR_NUMBER,
+        account_sid=settings.TWILIO_ACCOUNT_SID,
+        message_sid=f"SM{next(_sid_counter):032x}",
+        FromCountry="BE",
+    )
+    params.update(extra)  # type: ignore[arg-type]
     return {k: v for k, v in params.items() if v is not None}
 
 

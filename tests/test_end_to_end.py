@@ -28,6 +28,11 @@ from tests.support.fake_twilio import FakeTwilio
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 ROOT = Path(__file__).resolve().parent.parent
+# The production command, quieter: no heartbeats or peer chatter with a single worker.
+WORKER_COMMAND = [
+    *["celery", "-A", "project", "worker", "-l", "info", "-c", "2"],
+    *["--without-heartbeat", "--without-mingle", "--without-gossip"],
+]
 
 
 def database_url() -> str:
@@ -67,21 +72,7 @@ def worker(django_db_setup: Any, django_db_blocker: Any, redis_url: str, twilio_
     with real_broker(redis_url):
         celery_app.control.purge()  # nothing left over from an earlier run
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "project",
-            "worker",
-            "-l",
-            "info",
-            "-c",
-            "2",
-            "--without-heartbeat",
-            "--without-mingle",
-            "--without-gossip",
-        ],
+        [sys.executable, "-m", *WORKER_COMMAND],
         cwd=ROOT,
         env=environ,
         stdout=subprocess.PIPE,

@@ -10,16 +10,15 @@ running, or with --inline, this process handles it.
 from __future__ import annotations
 
 import time
-import uuid
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.test import RequestFactory
-from twilio.request_validator import RequestValidator
 
 from messaging import tasks
 from messaging.models import Message
+from messaging.simulation import inbound_sms_params, twilio_signature
 from messaging.views import inbound_sms
 from project.celery import app as celery_app
 
@@ -37,19 +36,14 @@ class Command(BaseCommand):
         parser.add_argument("--wait", type=float, default=15.0, help="seconds to wait for a worker's reply")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        params = {
-            "MessageSid": f"SM{uuid.uuid4().hex}",
-            "AccountSid": settings.TWILIO_ACCOUNT_SID or "AC" + "0" * 32,
-            "From": options["sender"],
-            "To": options["to"] or settings.TWILIO_FROM_NUMBER,
-            "Body": " ".join(options["text"]),
-            "NumMedia": "0",
-            "NumSegments": "1",
-            "SmsStatus": "received",
-            "ApiVersion": "2010-04-01",
-        }
+        params = inbound_sms_params(
+            sender=options["sender"],
+            body=" ".join(options["text"]),
+            to=options["to"] or settings.TWILIO_FROM_NUMBER,
+            account_sid=settings.TWILIO_ACCOUNT_SID or "AC" + "0" * 32,
+        )
         url = settings.PUBLIC_BASE_URL + WEBHOOK_PATH
-        signature = RequestValidator(settings.TWILIO_AUTH_TOKEN).compute_signature(url, params)
+        signature = twilio_signature(url, params, auth_token=settings.TWILIO_AUTH_TOKEN)
         request = RequestFactory().post(WEBHOOK_PATH, params, HTTP_X_TWILIO_SIGNATURE=signature)
         response = inbound_sms(request)
         inbound = Message.objects.filter(provider_sid=params["MessageSid"]).first()
