@@ -15,16 +15,21 @@ from django.utils.translation import ngettext
 from advice.models import Keyword, Language, Topic, TopicTranslation
 from messaging.encoding import GSM7_BASIC, GSM7_EXTENDED, render_sms_text, sms_size
 
+SIZE_TEMPLATES = (
+    "%(encoding)s, %(characters)d characters, %(segments)d segment",
+    "%(encoding)s, %(characters)d characters, %(segments)d segments",
+)
+
 
 def describe_sms(text: str) -> str:
     """ "GSM-7, 232 characters, 2 segments", and the characters that force UCS-2 if any."""
     body = render_sms_text(text or "")
     size = sms_size(body)
-    summary = ngettext(
-        "%(encoding)s, %(characters)d characters, %(segments)d segment",
-        "%(encoding)s, %(characters)d characters, %(segments)d segments",
-        size.segments,
-    ) % {"encoding": size.encoding, "characters": size.characters, "segments": size.segments}
+    summary = ngettext(*SIZE_TEMPLATES, size.segments) % {
+        "encoding": size.encoding,
+        "characters": size.characters,
+        "segments": size.segments,
+    }
     costly = sorted({char for char in body if char not in GSM7_BASIC and char not in GSM7_EXTENDED})
     if costly:
         summary += " " + str(_("(UCS-2 because of: %(chars)s)")) % {"chars": " ".join(costly)}
@@ -57,7 +62,14 @@ class TopicTranslationInline(admin.StackedInline):
 
     @admin.display(description=_("SMS size"))
     def sms_size(self, obj: TopicTranslation) -> str:
-        return describe_sms(obj.sms_text) if obj.pk else "-"
+        # sms_size.js updates this as the editor types, with the same translated wording.
+        return format_html(
+            '<span class="sms-size" data-one="{}" data-many="{}" data-costly="{}">{}</span>',
+            ngettext(*SIZE_TEMPLATES, 1),
+            ngettext(*SIZE_TEMPLATES, 2),
+            _("(UCS-2 because of: %(chars)s)"),
+            describe_sms(obj.sms_text) if obj.pk else "-",
+        )
 
     def get_extra(self, request: HttpRequest, obj: Topic | None = None, **kwargs: Any) -> int:
         return len(_missing_languages(obj))

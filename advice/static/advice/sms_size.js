@@ -1,5 +1,6 @@
-// Live SMS size under each SMS text in the topic admin: encoding, characters, segments, and
-// the characters that force UCS-2. Mirrors messaging/encoding.py (render_sms_text, sms_size).
+// Live SMS size in the topic admin: as an editor types, the "SMS size" line under each SMS
+// text shows encoding, characters, segments and what forces UCS-2, in the admin's language
+// (templates come from the server). Mirrors messaging/encoding.py (render_sms_text, sms_size).
 "use strict";
 (function () {
   const BASIC = new Set(Array.from(
@@ -29,17 +30,22 @@
     return { encoding: gsm ? "GSM-7" : "UCS-2", characters: chars.length, segments, costly };
   }
 
+  function format(template, values) {
+    return template.replace(/%\((\w+)\)[sd]/g, (_, name) => String(values[name]));
+  }
+
   function attach(textarea) {
     if (textarea.dataset.smsSize) return;
+    const inline = textarea.closest(".inline-related");
+    const shown = inline && inline.querySelector(".field-sms_size .sms-size");
+    if (!shown) return;
     textarea.dataset.smsSize = "1";
-    const note = document.createElement("div");
-    note.className = "help sms-size-live";
-    textarea.insertAdjacentElement("afterend", note);
     const update = () => {
       const s = size(render(textarea.value));
-      note.textContent = `${s.encoding}, ${s.characters} characters, ${s.segments} segment(s)` +
-        (s.costly.length ? ` (UCS-2 because of: ${s.costly.join(" ")})` : "");
-      note.style.color = s.costly.length ? "#ba2121" : "";
+      let text = format(s.segments === 1 ? shown.dataset.one : shown.dataset.many, s);
+      if (s.costly.length) text += " " + format(shown.dataset.costly, { chars: s.costly.join(" ") });
+      shown.textContent = text;
+      shown.style.color = s.costly.length ? "#ba2121" : "";
     };
     textarea.addEventListener("input", update);
     update();
