@@ -15,17 +15,20 @@ from django.utils.translation import ngettext
 from advice.models import Keyword, Language, Topic, TopicTranslation
 from messaging.encoding import GSM7_BASIC, GSM7_EXTENDED, render_sms_text, sms_size
 
-SIZE_TEMPLATES = (
-    "%(encoding)s, %(characters)d characters, %(segments)d segment",
-    "%(encoding)s, %(characters)d characters, %(segments)d segments",
-)
+def size_template(segments: int) -> str:
+    # Literal strings, so that makemessages finds them.
+    return ngettext(
+        "%(encoding)s, %(characters)d characters, %(segments)d segment",
+        "%(encoding)s, %(characters)d characters, %(segments)d segments",
+        segments,
+    )
 
 
 def describe_sms(text: str) -> str:
     """ "GSM-7, 232 characters, 2 segments", and the characters that force UCS-2 if any."""
     body = render_sms_text(text or "")
     size = sms_size(body)
-    summary = ngettext(*SIZE_TEMPLATES, size.segments) % {
+    summary = size_template(size.segments) % {
         "encoding": size.encoding,
         "characters": size.characters,
         "segments": size.segments,
@@ -65,8 +68,8 @@ class TopicTranslationInline(admin.StackedInline):
         # sms_size.js updates this as the editor types, with the same translated wording.
         return format_html(
             '<span class="sms-size" data-one="{}" data-many="{}" data-costly="{}">{}</span>',
-            ngettext(*SIZE_TEMPLATES, 1),
-            ngettext(*SIZE_TEMPLATES, 2),
+            size_template(1),
+            size_template(2),
             _("(UCS-2 because of: %(chars)s)"),
             describe_sms(obj.sms_text) if obj.pk else "-",
         )
