@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from advice.models import Keyword, Language, Topic, TopicTranslation
 from messaging.encoding import GSM7_BASIC, GSM7_EXTENDED, render_sms_text, sms_size
 
+
 def size_template(segments: int) -> str:
     # Literal strings, so that makemessages finds them.
     return ngettext(

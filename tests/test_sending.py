@@ -162,6 +162,23 @@ def test_a_message_twilio_accepted_before_timing_out_is_not_sent_again(text: Any
     assert reply.provider_sid == fake_twilio.accepted[0]["sid"]
 
 
+def test_when_twilio_cannot_be_asked_about_an_earlier_attempt_nothing_is_sent_yet(
+    text: Any, fake_twilio: FakeTwilio
+) -> None:
+    fake_twilio.then(Scripted(delay=1.5))
+    reply = text("KRAMP")
+    fake_twilio.failing_lists = 1
+    Message.objects.filter(pk=reply.pk).update(next_attempt_at=None)
+
+    result = services.message_send(message_id=reply.pk)
+
+    assert result.state == Message.State.PENDING and result.retry_in is not None
+    assert [r.method for r in fake_twilio.received] == ["POST", "GET"]  # asked, got no answer, did not post
+    reply.refresh_from_db()
+    assert reply.uncertain
+    assert "could not be asked" in reply.error_message
+
+
 def test_a_timed_out_message_twilio_never_got_is_sent_again(text: Any, fake_twilio: FakeTwilio) -> None:
     fake_twilio.then(Scripted(status=500, code=20500, accept=False))
     reply = text("KRAMP")

@@ -9,7 +9,7 @@ from typing import Any
 import requests
 import urllib3
 from django.conf import settings
-from twilio.base.exceptions import TwilioRestException
+from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
@@ -77,12 +77,17 @@ class TwilioBackend:
                 outcome=Outcome.RETRY,
                 uncertain=not _never_sent(exc),
             ) from exc
+        except TwilioException as exc:  # an answer the client could not read
+            raise SendError(
+                f"Twilio's answer was not understood: {exc}", outcome=Outcome.RETRY, uncertain=True
+            ) from exc
         return Submitted(sid=str(message.sid), status=str(message.status or "queued"))
 
     def find_submitted(self, sms: OutgoingSms, *, since: datetime) -> Submitted | None:
         try:
             recent = self.client.messages.list(to=sms.to, limit=20, page_size=20)
-        except (TwilioRestException, requests.exceptions.RequestException) as exc:
+        except (TwilioException, requests.exceptions.RequestException) as exc:
+            # A failed page of the list raises the base TwilioException, not TwilioRestException.
             raise SendError(
                 f"Twilio could not be asked about an earlier attempt: {exc}", outcome=Outcome.RETRY, uncertain=True
             ) from exc

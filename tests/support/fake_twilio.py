@@ -129,6 +129,7 @@ class FakeTwilio:
         self.received: list[Received] = []
         self.accepted: list[dict[str, Any]] = []
         self.script: list[Scripted] = []
+        self.failing_lists = 0  # answer this many list requests with a 500
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer((host, port), self._handler_class())
         self.server.daemon_threads = True
@@ -190,6 +191,10 @@ class FakeTwilio:
                     return self._json(401 if match else 404, {"code": 20003, "message": "Authenticate", "status": 401})
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
                 fake.received.append(Received("GET", parts.path, query, dict(self.headers), time.time()))
+                with fake.lock:
+                    failing, fake.failing_lists = fake.failing_lists > 0, max(fake.failing_lists - 1, 0)
+                if failing:
+                    return self._json(500, {"code": 20500, "message": "Internal Server Error", "status": 500})
                 with fake.lock:
                     found = [m for m in reversed(fake.accepted) if not query.get("To") or m["to"] == query["To"]]
                 size = int(query.get("PageSize", 50))
