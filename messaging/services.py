@@ -4,9 +4,11 @@ Exactly-once rests on the database, not on Celery:
 - an inbound message is unique on Twilio's MessageSid, so a webhook replay is a no-op;
 - an inbound message has at most one reply (a unique constraint), so processing it twice
   cannot answer twice;
-- a send is claimed with a conditional UPDATE (pending -> sending) before Twilio is called,
-  so two workers never send the same row; an attempt that may have reached Twilio (a
-  timeout, a 5xx) marks the row `uncertain`, and the next attempt asks Twilio first.
+- a send is claimed before Twilio is called: a reply is created already claimed (`sending`)
+  by the worker that decided it; a retry claims its row with a conditional UPDATE
+  (pending -> sending); so two workers never send the same row;
+- an attempt that may have reached Twilio (a timeout, a 5xx, a worker that died mid-send)
+  marks the row `uncertain`, and the next attempt asks Twilio before sending again.
 """
 
 from __future__ import annotations

@@ -194,6 +194,9 @@ SMS_RETRY_BASE_SECONDS = env.get_float("SMS_RETRY_BASE_SECONDS", default=2.0, mi
 SMS_RETRY_MAX_SECONDS = env.get_float("SMS_RETRY_MAX_SECONDS", default=300.0, minimum=0.0)
 # How long recorded work may wait before the sweeper re-queues it (its task was lost).
 SMS_STALE_AFTER_SECONDS = env.get_float("SMS_STALE_AFTER_SECONDS", default=60.0, minimum=1.0)
+if SMS_STALE_AFTER_SECONDS <= 2 * TWILIO_TIMEOUT_SECONDS:
+    # Else the sweeper could take a send that is still waiting for Twilio's answer.
+    env.problems.append("SMS_STALE_AFTER_SECONDS must be more than twice TWILIO_TIMEOUT_SECONDS.")
 PHONE_DEFAULT_REGION = env.get_str(
     "PHONE_DEFAULT_REGION", default="BE", check=check_pattern(r"[A-Z]{2}", "a two-letter country code")
 )

@@ -12,15 +12,17 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from messaging.phone import to_e164
+from reminders import services
 from reminders.models import Subscriber
 
 
 class SubscriberForm(forms.ModelForm):
     class Meta:
         model = Subscriber
-        fields = ["phone_number", "language", "is_opted_out", "opt_out_source", "undeliverable_reason"]
+        fields = ["phone_number", "language", "is_opted_out"]
 
     def clean_phone_number(self) -> str:
         raw = self.cleaned_data["phone_number"]
@@ -57,13 +59,35 @@ class SubscriberAdmin(admin.ModelAdmin):
     list_display = ["phone_number", "language", "is_opted_out", "undeliverable_at", "created_at", "messages_link"]
     list_filter = [StateFilter, "language", "is_opted_out"]
     search_fields = ["phone_number"]
-    readonly_fields = ["opted_out_at", "opted_in_at", "undeliverable_at", "created_at", "updated_at", "messages_link"]
+    readonly_fields = [
+        "opt_out_source",
+        "opted_out_at",
+        "opted_in_at",
+        "undeliverable_at",
+        "undeliverable_reason",
+        "created_at",
+        "updated_at",
+        "messages_link",
+    ]
+    actions = ["mark_deliverable"]
     fieldsets = [
         (None, {"fields": ["phone_number", "language", "messages_link"]}),
         (_("Opt-out"), {"fields": ["is_opted_out", "opt_out_source", "opted_out_at", "opted_in_at"]}),
         (_("Delivery"), {"fields": ["undeliverable_at", "undeliverable_reason"]}),
         (_("History"), {"fields": ["created_at", "updated_at"]}),
     ]
+
+    def save_model(self, request: HttpRequest, obj: Subscriber, form: Any, change: bool) -> None:
+        if "is_opted_out" in form.changed_data:
+            services.subscriber_stamp_opt_out_change(subscriber=obj, source=Subscriber.OptOutSource.ADMIN)
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Mark as deliverable again"))
+    def mark_deliverable(self, request: HttpRequest, queryset: QuerySet[Subscriber]) -> None:
+        count = services.subscribers_mark_deliverable(subscriber_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(
+            request, ngettext("%d number will be tried again.", "%d numbers will be tried again.", count) % count
+        )
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Subscriber], search_term: str

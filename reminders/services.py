@@ -69,3 +69,21 @@ def subscriber_opt_out_by_id(*, subscriber_id: int, source: str) -> None:
     with transaction.atomic():
         subscriber = Subscriber.objects.select_for_update().get(pk=subscriber_id)
         subscriber_opt_out(subscriber=subscriber, source=source)
+
+
+def subscriber_stamp_opt_out_change(*, subscriber: Subscriber, source: str) -> None:
+    """An admin changed the opt-out flag: record when, and who, before the form saves it."""
+    now = timezone.now()
+    if subscriber.is_opted_out:
+        subscriber.opted_out_at = now
+        subscriber.opt_out_source = source
+    else:
+        subscriber.opted_in_at = now
+        subscriber.opt_out_source = ""
+
+
+def subscribers_mark_deliverable(*, subscriber_ids: list[int]) -> int:
+    """Let numbers Twilio had refused be tried again (after the person fixed their phone)."""
+    return Subscriber.objects.filter(pk__in=subscriber_ids, undeliverable_at__isnull=False).update(
+        undeliverable_at=None, undeliverable_reason="", updated_at=timezone.now()
+    )

@@ -165,3 +165,27 @@ def test_the_admin_speaks_belgiums_languages(staff: Client, language: str) -> No
     page = staff.get("/admin/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
 
     assert {"nl": "Onderwerpen", "fr": "Sujets", "de": "Themen"}[language] in page
+
+
+def test_an_admin_opting_a_number_out_is_recorded_with_when_and_who(staff: Client) -> None:
+    subscriber = Subscriber.objects.create(phone_number="+32470123456")
+    staff.post(
+        f"/admin/reminders/subscriber/{subscriber.pk}/change/", {"phone_number": "+32470123456", "is_opted_out": "on"}
+    )
+
+    subscriber.refresh_from_db()
+    assert subscriber.is_opted_out
+    assert subscriber.opted_out_at is not None
+    assert subscriber.opt_out_source == Subscriber.OptOutSource.ADMIN
+
+
+def test_an_admin_lets_an_undeliverable_number_be_tried_again(staff: Client) -> None:
+    from django.utils import timezone
+
+    subscriber = Subscriber.objects.create(
+        phone_number="+32470123456", undeliverable_at=timezone.now(), undeliverable_reason="Twilio error 21614"
+    )
+    staff.post("/admin/reminders/subscriber/", {"action": "mark_deliverable", "_selected_action": [subscriber.pk]})
+
+    subscriber.refresh_from_db()
+    assert subscriber.undeliverable_at is None
