@@ -114,6 +114,7 @@ def test_the_seed_says_what_the_leaflet_says() -> None:
     for phrase in ["drinking enough", "alcohol and caffeine", "salt and sugar"]:
         assert phrase in english["prevention"]
     assert "nothing proves" in english["magnesium"]
+    assert "28/02/2017" in english["source"] and "15/05/2019" in english["source"]
     if leaflet.exists():
         source = leaflet.read_text()
         assert "add salt and sugar to the water" in source

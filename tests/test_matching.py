@@ -62,6 +62,9 @@ TABLE = [
     ("Ärztin", None, ("topic", "doctor", "de")),
     ("DOCTOR", None, ("topic", "doctor", "en")),
     ("DOCTRO", None, ("topic", "doctor", "en")),
+    ("bron", None, ("topic", "source", "nl")),
+    ("Quelle?", None, ("topic", "source", "de")),
+    ("SOURCE", None, ("topic", "source", "fr")),
     # Words several languages share: the number's language, else the configured order
     ("CAUSES", None, ("topic", "causes", "fr")),
     ("CAUSES", "en", ("topic", "causes", "en")),

@@ -219,6 +219,29 @@ TOPICS = [
         "keywords": {"en": ["MAGNESIUM"], "nl": ["MAGNESIUM"], "fr": ["MAGNÉSIUM"], "de": ["MAGNESIUM"]},
     },
     {
+        "slug": "source",
+        "kind": "advice",
+        "name": "Where this advice comes from",
+        "position": 7,
+        "source": "Want to know more? Foreign clinical practice guide 'Leg cramps' (2013), updated on 02/28/2017 "
+        "and adapted to the Belgian context on 05/15/2019 - ebpracticenet",
+        "sms": {
+            "en": "This advice comes from the patient leaflet 'Leg cramps' of ebpracticenet, based on a foreign "
+            "clinical practice guideline (2013), updated on 28/02/2017 and adapted to the Belgian context on "
+            "15/05/2019.",
+            "nl": "Dit advies komt uit de folder over beenkrampen van ebpracticenet, gebaseerd op een buitenlandse "
+            "klinische praktijkrichtlijn (2013), bijgewerkt op 28/02/2017 en aangepast aan de Belgische context op "
+            "15/05/2019.",
+            "fr": "Ces conseils viennent de la fiche sur les crampes aux jambes d'ebpracticenet, basée sur un guide "
+            "de pratique clinique étranger (2013), mis à jour le 28/02/2017 et adapté au contexte belge le "
+            "15/05/2019.",
+            "de": "Diese Ratschläge stammen aus dem Merkblatt zu Beinkrämpfen von ebpracticenet, beruhend auf einer "
+            "ausländischen klinischen Leitlinie (2013), aktualisiert am 28.02.2017 und am 15.05.2019 an den "
+            "belgischen Kontext angepasst.",
+        },
+        "keywords": {"en": ["SOURCE"], "nl": ["BRON"], "fr": ["SOURCE"], "de": ["QUELLE"]},
+    },
+    {
         "slug": "menu",
         "kind": "system",
         "name": "Menu (HELP, and anything not understood)",
@@ -227,15 +250,18 @@ TOPICS = [
         "sms": {
             "en": "Leg cramp advice. Text a word:\nCRAMP - what to do now\nABOUT - what cramps are\n"
             "CAUSES - causes\nPREVENT - prevention\nDOCTOR - when to see a doctor\nMAGNESIUM - magnesium\n"
+            "SOURCE - where this advice comes from\n"
             "STOP - no more messages\nNL FR DE EN - language",
             "nl": "Advies bij beenkrampen. Stuur een woord:\nKRAMP - wat nu doen\nUITLEG - wat krampen zijn\n"
             "OORZAAK - oorzaken\nVOORKOMEN - voorkomen\nDOKTER - wanneer naar de arts\nMAGNESIUM - magnesium\n"
+            "BRON - waar dit advies vandaan komt\n"
             "STOP - geen berichten meer\nNL FR DE EN - taal",
             "fr": "Conseils crampes aux jambes. Envoyez un mot :\nCRAMPE - que faire\nDEFINITION - les crampes, "
             "c'est quoi\nCAUSES - causes\nPREVENTION - prévention\nMEDECIN - quand consulter\nMAGNESIUM - "
-            "magnésium\nARRET - ne plus recevoir de messages\nNL FR DE EN - langue",
+            "magnésium\nSOURCE - d'où viennent ces conseils\nARRET - ne plus recevoir de messages\nNL FR DE EN - langue",
             "de": "Rat bei Beinkrämpfen. Senden Sie ein Wort:\nKRAMPF - was tun\nERKLÄRUNG - was Krämpfe sind\n"
             "URSACHEN - Ursachen\nVORBEUGEN - Vorbeugung\nARZT - wann zum Arzt\nMAGNESIUM - Magnesium\n"
+            "QUELLE - woher diese Ratschläge stammen\n"
             "STOPP - keine Nachrichten mehr\nNL FR DE EN - Sprache",
         },
         "keywords": {
