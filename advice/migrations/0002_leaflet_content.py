@@ -49,7 +49,7 @@ TOPICS = [
             "Vous pouvez aussi masser le muscle.",
             "de": "Krampf im Bein? Sie können den verkrampften Muskel lösen, indem Sie ihn dehnen:\n"
             "- Verlagern Sie Ihr Gewicht auf das betroffene Bein und beugen Sie das Knie, um die Wade zu dehnen.\n"
-            "- Im Bett ziehen Sie Ihre Zehen zu sich heran.\n"
+            "- Im Bett können Sie Ihre Zehen zu sich heranziehen.\n"
             "Sie können den Muskel auch massieren.",
         },
         "keywords": {
@@ -72,7 +72,7 @@ TOPICS = [
             "people of all ages, but especially the elderly. Women seem to suffer from them more often, "
             "especially during pregnancy.",
             "nl": "Beenkrampen zijn langdurige, pijnlijke samentrekkingen van de beenspieren, meestal van de kuit, "
-            "soms van de voet of de dij. Ze komen vaak 's nachts en bij het ontwaken. Een kramp begint plots: "
+            "soms van de voet of de dij. Ze treden vaak 's nachts en bij het ontwaken op. Een kramp begint plots: "
             "de spier is hard en pijnlijk en u kunt ze niet gebruiken. Meestal gaat de kramp vanzelf over. "
             "Krampen komen op alle leeftijden voor, maar vooral bij ouderen. Vrouwen zouden er vaker last van "
             "hebben, vooral tijdens de zwangerschap.",
