@@ -41,7 +41,7 @@ def describe_sms(text: str) -> str:
 
 
 @admin.register(Language)
-class LanguageAdmin(admin.ModelAdmin):
+class LanguageAdmin(admin.ModelAdmin[Language]):
     list_display = ["code", "name", "priority", "voice_language", "voice_name"]
     list_editable = ["priority"]
     ordering = ["priority", "code"]
@@ -54,7 +54,7 @@ class LanguageAdmin(admin.ModelAdmin):
         return ["code"] if obj else []
 
 
-class TopicTranslationInline(admin.StackedInline):
+class TopicTranslationInline(admin.StackedInline[TopicTranslation, Topic]):
     model = TopicTranslation
     extra = 0
     fields = ["language", "sms_text", "sms_size", "voice_text"]
@@ -79,7 +79,7 @@ class TopicTranslationInline(admin.StackedInline):
         return len(_missing_languages(obj))
 
 
-class KeywordInline(admin.TabularInline):
+class KeywordInline(admin.TabularInline[Keyword, Topic]):
     model = Keyword
     fk_name = "topic"
     extra = 0
@@ -93,7 +93,7 @@ def _missing_languages(topic: Topic | None) -> list[str]:
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(admin.ModelAdmin[Topic]):
     list_display = ["name", "slug", "kind", "translation_sizes", "missing_translations"]
     list_filter = ["kind"]
     search_fields = ["name", "slug", "translations__sms_text"]
@@ -136,7 +136,7 @@ class TopicAdmin(admin.ModelAdmin):
 
 
 @admin.register(Keyword)
-class KeywordAdmin(admin.ModelAdmin):
+class KeywordAdmin(admin.ModelAdmin[Keyword]):
     list_display = ["word", "language", "action", "topic", "target_language", "normalized"]
     list_filter = ["language", "action", "topic"]
     search_fields = ["word", "normalized"]

@@ -10,7 +10,7 @@ from messaging.models import Message
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(admin.ModelAdmin[Message]):
     list_display = [
         "created_at",
         "arrow",

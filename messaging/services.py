@@ -342,8 +342,8 @@ def _failed_attempt(message: Message, error: SendError) -> SendResult:
 
 def retry_delay(attempts: int) -> float:
     """Exponential backoff with jitter: half the step fixed, half random, capped."""
-    step = min(settings.SMS_RETRY_MAX_SECONDS, settings.SMS_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0))
-    return step / 2 + random.uniform(0, step / 2)
+    step = min(float(settings.SMS_RETRY_MAX_SECONDS), settings.SMS_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+    return float(step / 2 + random.uniform(0, step / 2))
 
 
 def _finish(

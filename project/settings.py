@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import django_stubs_ext
 import environ
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
@@ -24,6 +25,8 @@ from project.env import (
     check_pattern,
     check_redis_url,
 )
+
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEV_DIR = BASE_DIR / ".dev"

@@ -19,7 +19,7 @@ from reminders import services
 from reminders.models import Subscriber
 
 
-class SubscriberForm(forms.ModelForm):
+class SubscriberForm(forms.ModelForm[Subscriber]):
     class Meta:
         model = Subscriber
         fields = ["phone_number", "language", "is_opted_out"]
@@ -54,7 +54,7 @@ class StateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Subscriber)
-class SubscriberAdmin(admin.ModelAdmin):
+class SubscriberAdmin(admin.ModelAdmin[Subscriber]):
     form = SubscriberForm
     list_display = ["phone_number", "language", "is_opted_out", "undeliverable_at", "created_at", "messages_link"]
     list_filter = [StateFilter, "language", "is_opted_out"]
