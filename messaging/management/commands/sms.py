@@ -9,6 +9,7 @@ running, or with --inline, this process handles it.
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -45,7 +46,13 @@ class Command(BaseCommand):
         url = settings.PUBLIC_BASE_URL + WEBHOOK_PATH
         signature = twilio_signature(url, params, auth_token=settings.TWILIO_AUTH_TOKEN)
         request = RequestFactory().post(WEBHOOK_PATH, params, HTTP_X_TWILIO_SIGNATURE=signature)
-        response = inbound_sms(request)
+        inline = options["inline"] or not self._worker_running()
+        queue_log = logging.getLogger("messaging.tasks")
+        queue_log.disabled = inline  # queueing may fail here, and this command handles it itself
+        try:
+            response = inbound_sms(request)
+        finally:
+            queue_log.disabled = False
         inbound = Message.objects.filter(provider_sid=params["MessageSid"]).first()
         if inbound is None:
             raise CommandError(f"The webhook answered {response.status_code}: {response.content.decode()[:200]}")
@@ -54,7 +61,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  not answered: {inbound.note}")
             return
 
-        if options["inline"] or not self._worker_running():
+        if inline:
             if not options["inline"]:
                 self.stdout.write("  no Celery worker answers: handling it in this process")
             tasks.process_inbound(inbound.pk)
