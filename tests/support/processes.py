@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from django.conf import settings
 from django.db import connection
 
@@ -69,6 +70,9 @@ def start_worker(redis_url: str, twilio_url: str) -> Worker:
     }
     with real_broker(redis_url):
         celery_app.control.purge()  # nothing left over from an earlier run
+    # Nor tasks a killed worker left unacknowledged: Redis would hand them back an hour later.
+    # Tests own this Redis database (the embedded one, or CI's REDIS_URL).
+    redis.Redis.from_url(redis_url).delete("unacked", "unacked_index", "unacked_mutex")
     process = subprocess.Popen(
         [sys.executable, "-m", *WORKER_COMMAND],
         cwd=ROOT,
