@@ -191,7 +191,6 @@ class Connection:
 
 @dataclass
 class Run:
-    sent: int = 0
     errors: int = 0
     latencies: list[float] = field(default_factory=list)
     send_times: dict[int, float] = field(default_factory=dict)  # request index -> wall clock
@@ -274,7 +273,6 @@ async def open_loop(requests: list[bytes], port: int, rate: float, duration: flo
         tasks.append(asyncio.create_task(one(index, scheduled)))
     await asyncio.gather(*tasks)
     run.elapsed = time.perf_counter() - began
-    run.sent = total
     while not idle.empty():
         idle.get_nowait().close()
     return run

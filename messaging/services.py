@@ -245,7 +245,6 @@ def message_deliver(*, message: Message) -> SendResult:
         body=message.body,
         sender=message.service_number,
         status_callback=status_callback_url(message),
-        reference=str(message.pk),
     )
     backend = get_backend()
     try:

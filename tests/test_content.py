@@ -52,23 +52,23 @@ def test_it_tidies_spaces_and_blank_lines() -> None:
     assert render_sms_text("  a  \r\n\r\n\r\n\r\n b \t c  ") == "a\n\nb c"
 
 
-pytestmark_db = pytest.mark.django_db
+needs_db = pytest.mark.django_db
 
 
-@pytestmark_db
+@needs_db
 def test_every_topic_is_translated_into_all_four_languages() -> None:
     for topic in Topic.objects.all():
         languages = set(topic.translations.values_list("language_id", flat=True))
         assert languages == {"nl", "fr", "de", "en"}, topic.slug
 
 
-@pytestmark_db
+@needs_db
 def test_every_advice_topic_has_a_keyword_in_every_language() -> None:
     for topic in Topic.objects.filter(kind=Topic.Kind.ADVICE):
         assert set(topic.keywords.values_list("language_id", flat=True)) == {"nl", "fr", "de", "en"}, topic.slug
 
 
-@pytestmark_db
+@needs_db
 def test_every_word_a_menu_offers_is_understood_in_that_language() -> None:
     index = keyword_index()
     for menu in TopicTranslation.objects.filter(topic__slug="menu"):
@@ -80,7 +80,7 @@ def test_every_word_a_menu_offers_is_understood_in_that_language() -> None:
                 assert match is not None, f"{menu.language_id} menu offers {word}, which is not understood"
 
 
-@pytestmark_db
+@needs_db
 def test_the_texts_cost_no_more_than_they_must() -> None:
     for translation in TopicTranslation.objects.all():
         body = render_sms_text(translation.sms_text)
@@ -92,7 +92,7 @@ def test_the_texts_cost_no_more_than_they_must() -> None:
             assert set(re.sub(r"[\x00-\x7f]", "", body)) - set("éèàùäöüßÉÇ") <= set("ïçêîôâû"), translation
 
 
-@pytestmark_db
+@needs_db
 def test_the_seed_says_what_the_leaflet_says() -> None:
     leaflet = ROOT.parent / "shared" / "seed" / "leg-cramps-leaflet.txt"
     english = {t.topic.slug: t.sms_text for t in TopicTranslation.objects.filter(language="en").select_related("topic")}
@@ -121,13 +121,13 @@ def test_the_seed_says_what_the_leaflet_says() -> None:
         assert "nothing proves their effectiveness" in source
 
 
-@pytestmark_db
+@needs_db
 def test_languages_carry_their_voice_and_priority() -> None:
     assert list(Language.objects.values_list("code", flat=True)) == ["nl", "fr", "de", "en"]
     assert Language.objects.get(code="fr").voice_language == "fr-BE"
 
 
-@pytestmark_db
+@needs_db
 def test_stop_words_include_twilios_own() -> None:
     stop_words = set(Keyword.objects.filter(action="stop").values_list("normalized", flat=True))
     assert {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout"} <= stop_words

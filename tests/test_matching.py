@@ -140,12 +140,11 @@ NOT_UNDERSTOOD = [
     "CANCER",  # one letter from CANCEL, but a typo never opts anyone out
     "CANCELL",  # nor does a misspelt stop word
     "STRAT",  # nor a misspelt start word
-    "en",  # a language code that starts a sentence is a word, not a switch...
     "\x00\x01\x02",
 ]
 
 
-@pytest.mark.parametrize("text", [t for t in NOT_UNDERSTOOD if t != "en"])
+@pytest.mark.parametrize("text", NOT_UNDERSTOOD)
 def test_it_does_not_guess(index: KeywordIndex, text: str) -> None:
     assert index.match(text) is None
 

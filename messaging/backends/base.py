@@ -15,7 +15,6 @@ class OutgoingSms:
     body: str
     sender: str  # E.164 number to send from; empty when a messaging service picks it
     status_callback: str
-    reference: str = ""  # our id, for backends that log
 
 
 @dataclass(frozen=True)
