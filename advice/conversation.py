@@ -18,6 +18,11 @@ class Effect(Enum):
     OPT_OUT = "opt-out"
     OPT_IN = "opt-in"
     SET_LANGUAGE = "set-language"
+    # Reminders: the reply depends on the times given and the subscriber's state, so the
+    # reminders services choose it (reply_topic is None in the decision).
+    REMIND = "remind"
+    PAUSE = "pause"
+    RESUME = "resume"
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,7 @@ def decide(
     stored_language: str | None,
     is_opted_out: bool,
     twilio_opt_out_type: str = "",
+    is_paused: bool = False,
 ) -> Decision:
     """Decide the answer to `text` from a number with this language and opt-out state.
 
@@ -88,6 +94,12 @@ def decide(
         )
     if match.action == Keyword.Action.TOPIC and match.topic:
         return reply(match.topic, f"{understood}: {match.topic}")
+    if match.action == Keyword.Action.REMIND:
+        return reply(None, f"{understood}: reminder times", effect=Effect.REMIND)
+    if match.action == Keyword.Action.PAUSE:
+        return reply(None, f"{understood}: pause reminders", effect=Effect.PAUSE)
+    if match.action == Keyword.Action.RESUME or (match.action == Keyword.Action.START and is_paused):
+        return reply(None, f"{understood}: resume reminders", effect=Effect.RESUME)
     # MENU, or START while not opted out: the menu tells what can be done.
     return reply(Topic.MENU, f"{understood}: menu")
 

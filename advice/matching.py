@@ -55,7 +55,8 @@ class Match:
     tier: Tier = Tier.EXACT
 
 
-_NO_TYPOS = {"stop", "start", "language"}
+# A false PAUSE silently stops someone's reminders, as a false STOP stops everything.
+_NO_TYPOS = {"stop", "start", "language", "pause"}
 _WHOLE_MESSAGE_ONLY = "language"  # "EN", "FRANCAIS", "TAAL FR": never the start of a sentence
 
 

@@ -50,13 +50,36 @@ class Topic(models.Model):
     class Kind(models.TextChoices):
         ADVICE = "advice", _("advice from the leaflet")
         SYSTEM = "system", _("service message")
+        REMINDER = "reminder", _("reminder text (sent in turn)")
 
     # Service messages the code sends by slug; they cannot be deleted in the admin.
+    # Words in braces, such as {times}, are filled in when sent.
     MENU = "menu"
     OPTED_OUT = "opted-out"
     OPTED_IN = "opted-in"
     LANGUAGE_CHANGED = "language-changed"
-    SYSTEM_SLUGS = (MENU, OPTED_OUT, OPTED_IN, LANGUAGE_CHANGED)
+    REMINDERS_ON = "reminders-on"  # {times} {zone}
+    REMINDERS_NONE = "reminders-none"  # {times}
+    REMINDERS_UNREADABLE = "reminders-unreadable"  # {input} {example}
+    REMINDERS_QUIET = "reminders-quiet"  # {input} {quiet} {example}
+    REMINDERS_TOO_MANY = "reminders-too-many"  # {max} {example}
+    REMINDERS_PAUSED = "reminders-paused"
+    REMINDERS_PAUSED_UNTIL = "reminders-paused-until"  # {date}
+    SYSTEM_SLUGS = (
+        MENU,
+        OPTED_OUT,
+        OPTED_IN,
+        LANGUAGE_CHANGED,
+        REMINDERS_ON,
+        REMINDERS_NONE,
+        REMINDERS_UNREADABLE,
+        REMINDERS_QUIET,
+        REMINDERS_TOO_MANY,
+        REMINDERS_PAUSED,
+        REMINDERS_PAUSED_UNTIL,
+    )
+    # The advice an advisory sends by default.
+    HEAT = "heat"
 
     slug = models.SlugField(_("slug"), unique=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.ADVICE)
@@ -105,6 +128,9 @@ class Keyword(models.Model):
         STOP = "stop", _("stop all messages")
         START = "start", _("start messages again")
         LANGUAGE = "language", _("switch language")
+        REMIND = "remind", _("set reminder times")
+        PAUSE = "pause", _("pause reminders")
+        RESUME = "resume", _("resume reminders")
 
     word = models.CharField(
         _("word"),

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 # Twilio's message statuses in the order they move; a status callback may only move a
 # message forward (callbacks for multi-segment messages can arrive out of order).
+# Messages sent in bulk, by the bulk senders rather than one task per message.
+BULK_PURPOSES = ("reminder", "advisory")
+
 PROVIDER_STATUS_RANK = {
     "accepted": 1,
     "scheduled": 1,
@@ -42,10 +46,13 @@ class Message(models.Model):
         SUBMITTED = "submitted", _("accepted by Twilio")
         FAILED = "failed", _("failed")
         CANCELLED = "cancelled", _("not sent")
+        MISSED = "missed", _("missed (too late to send)")
 
     class Purpose(models.TextChoices):
         REPLY = "reply", _("reply to a keyword")
         OPT_OUT_CONFIRMATION = "opt-out", _("opt-out confirmation")
+        REMINDER = "reminder", _("scheduled reminder")
+        ADVISORY = "advisory", _("advisory to all subscribers")
 
     direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
     channel = models.CharField(_("channel"), max_length=5, choices=Channel.choices, default=Channel.SMS)
@@ -81,6 +88,20 @@ class Message(models.Model):
     segments = models.PositiveSmallIntegerField(_("segments"), null=True, blank=True)
     params = models.JSONField(_("webhook parameters"), default=dict, blank=True)
 
+    # Scheduled messages: the occurrence a reminder is for, the advisory it belongs to.
+    scheduled_for = models.DateTimeField(_("due at"), null=True, blank=True)
+    slot = models.CharField(
+        _("occurrence"), max_length=16, blank=True, help_text=_("The local time a reminder was scheduled for.")
+    )
+    broadcast = models.ForeignKey(
+        "reminders.Broadcast",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name=_("advisory"),
+    )
+
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
@@ -98,10 +119,26 @@ class Message(models.Model):
         constraints = [
             # One reply per inbound message, however often its processing runs.
             models.UniqueConstraint(fields=["reply_to"], name="one_reply_per_inbound_message"),
+            # One message per reminder occurrence and per advisory recipient, however many
+            # schedulers race or retry.
+            models.UniqueConstraint(
+                fields=["subscriber", "slot"], condition=Q(purpose="reminder"), name="one_message_per_reminder_slot"
+            ),
+            models.UniqueConstraint(
+                fields=["broadcast", "subscriber"],
+                condition=Q(broadcast__isnull=False),
+                name="one_message_per_advisory_recipient",
+            ),
         ]
         indexes = [
             models.Index(fields=["state", "next_attempt_at"], name="message_due_idx"),
             models.Index(fields=["subscriber", "direction", "created_at"], name="message_recent_by_number_idx"),
+            # Scheduled messages waiting to be sent: what the bulk senders claim.
+            models.Index(
+                fields=["id"],
+                condition=Q(state="pending", purpose__in=["reminder", "advisory"]),
+                name="message_bulk_pending_idx",
+            ),
         ]
         verbose_name = _("message")
         verbose_name_plural = _("messages")

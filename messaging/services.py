@@ -125,10 +125,11 @@ def inbound_sms_handle(*, message_id: int) -> Message | None:
                 stored_language=subscriber.language_id,
                 is_opted_out=subscriber.is_opted_out,
                 twilio_opt_out_type=str(inbound.params.get("OptOutType", "")),
+                is_paused=subscriber.is_paused(),
             )
-            _apply(decision, subscriber)
+            answer = _apply(decision, subscriber, inbound.body)
             inbound.note = decision.note
-            reply = _create_reply(inbound, subscriber, decision)
+            reply = _create_reply(inbound, subscriber, decision, answer)
             inbound.subscriber = subscriber
             inbound.state = Message.State.HANDLED
             inbound.language = decision.reply_language or ""
@@ -141,17 +142,36 @@ def inbound_sms_handle(*, message_id: int) -> Message | None:
     return reply
 
 
-def _apply(decision: Decision, subscriber: Subscriber) -> None:
+def _apply(decision: Decision, subscriber: Subscriber, body: str) -> subscriber_services.Reply | None:
+    """Make the decision's change; returns the reply when the change chose it (reminders)."""
+    if decision.remember_language:
+        subscriber_services.subscriber_set_language(subscriber=subscriber, language=decision.remember_language)
     if decision.effect == Effect.OPT_OUT:
         subscriber_services.subscriber_opt_out(subscriber=subscriber, source=Subscriber.OptOutSource.KEYWORD)
     elif decision.effect == Effect.OPT_IN:
         subscriber_services.subscriber_opt_in(subscriber=subscriber)
-    if decision.remember_language:
-        subscriber_services.subscriber_set_language(subscriber=subscriber, language=decision.remember_language)
-
-
-def _create_reply(inbound: Message, subscriber: Subscriber, decision: Decision) -> Message | None:
+    elif decision.effect == Effect.REMIND:
+        return subscriber_services.reminders_subscribe(subscriber=subscriber, text=body)
+    elif decision.effect == Effect.PAUSE:
+        return subscriber_services.reminders_pause(subscriber=subscriber, text=body)
+    elif decision.effect == Effect.RESUME:
+        return subscriber_services.reminders_resume(subscriber=subscriber)
     if decision.reply_topic is None:
+        return None
+    return subscriber_services.Reply(decision.reply_topic)
+
+
+def fill_placeholders(text: str, params: Mapping[str, str]) -> str:
+    """Put the values into a service message's {placeholders}; other braces stay as written."""
+    for name, value in params.items():
+        text = text.replace("{" + name + "}", value)
+    return text
+
+
+def _create_reply(
+    inbound: Message, subscriber: Subscriber, decision: Decision, answer: subscriber_services.Reply | None
+) -> Message | None:
+    if answer is None:
         return None
     if not decision.is_opt_out_confirmation and _replies_last_hour(subscriber) >= settings.SMS_REPLY_LIMIT_PER_HOUR:
         inbound.note = f"{decision.note}; not answered: {settings.SMS_REPLY_LIMIT_PER_HOUR} replies in the last hour"
@@ -162,12 +182,14 @@ def _create_reply(inbound: Message, subscriber: Subscriber, decision: Decision) 
             inbound.pk,
         )
         return None
-    text = advice_selectors.topic_text(decision.reply_topic, decision.reply_language)
+    text = advice_selectors.topic_text(answer.topic, decision.reply_language)
     if text is None:
-        inbound.note = f"{decision.note}; not answered: topic {decision.reply_topic!r} has no text in any language"
-        logger.error("topic %r has no text in any language: message %s not answered", decision.reply_topic, inbound.pk)
+        inbound.note = f"{decision.note}; not answered: topic {answer.topic!r} has no text in any language"
+        logger.error("topic %r has no text in any language: message %s not answered", answer.topic, inbound.pk)
         return None
-    body = render_sms_text(text.sms_text)
+    if answer.topic != decision.reply_topic:
+        inbound.note = f"{decision.note} -> {answer.topic}"
+    body = render_sms_text(fill_placeholders(text.sms_text, answer.params))
     size = sms_size(body)
     # Created claimed by this worker, which sends it as soon as this commits. If the worker
     # dies first, the sweeper finds a stale claim and asks Twilio before sending.

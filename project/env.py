@@ -159,3 +159,18 @@ def check_choice(*choices: str) -> Callable[[str], str | None]:
         return None if value in choices else f"must be one of {', '.join(choices)}"
 
     return check
+
+
+def check_time_zone(value: str) -> str | None:
+    from reminders.schedule import is_time_zone
+
+    return None if is_time_zone(value) else "must be an IANA time zone such as Europe/Brussels"
+
+
+def check_times(value: str) -> str | None:
+    from reminders.schedule import parse_times
+
+    parsed = parse_times(value)
+    if parsed.invalid or not parsed.times:
+        return "must be times of day such as 09:00 13:00 17:00"
+    return None

@@ -24,6 +24,8 @@ from project.env import (
     check_http_url,
     check_pattern,
     check_redis_url,
+    check_time_zone,
+    check_times,
 )
 
 django_stubs_ext.monkeypatch()
@@ -131,16 +133,27 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 # Replies to people come first: a worker started without -Q consumes both queues, and a
 # deployment can give "replies" dedicated workers (-Q replies) so that later bulk work
 # (reminders) never delays a reply.
-CELERY_TASK_QUEUES = (Queue("replies"), Queue("default"))
+# Scheduled work (reminders, advisories) goes to "bulk" in short batches, so a worker that
+# serves both queues is never busy with bulk work for longer than one batch.
+CELERY_TASK_QUEUES = (Queue("replies"), Queue("bulk"), Queue("default"))
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "messaging.tasks.process_inbound": {"queue": "replies"},
     "messaging.tasks.send_message": {"queue": "replies"},
+    "messaging.tasks.send_bulk": {"queue": "bulk"},
+    "reminders.tasks.plan_advisory": {"queue": "bulk"},
 }
+REMINDER_TICK_SECONDS = env.get_float("REMINDER_TICK_SECONDS", default=15.0, minimum=1.0, maximum=60.0)
 CELERY_BEAT_SCHEDULE = {
     "messaging-sweep": {
         "task": "messaging.tasks.sweep",
         "schedule": env.get_float("SWEEP_INTERVAL_SECONDS", default=30.0, minimum=1.0),
+    },
+    # One task for all subscribers: it claims whatever is due (never a task per subscriber).
+    "reminders-tick": {
+        "task": "reminders.tasks.tick",
+        "schedule": REMINDER_TICK_SECONDS,
+        "options": {"expires": REMINDER_TICK_SECONDS},
     },
 }
 
@@ -200,6 +213,33 @@ SMS_STALE_AFTER_SECONDS = env.get_float("SMS_STALE_AFTER_SECONDS", default=60.0,
 if SMS_STALE_AFTER_SECONDS <= 2 * TWILIO_TIMEOUT_SECONDS:
     # Else the sweeper could take a send that is still waiting for Twilio's answer.
     env.problems.append("SMS_STALE_AFTER_SECONDS must be more than twice TWILIO_TIMEOUT_SECONDS.")
+# A global limit per sending number (or messaging service), shared by every worker on every
+# machine through Redis. Replies are never held back by it, but they count against it.
+SMS_RATE_LIMIT_PER_SECOND = env.get_float("SMS_RATE_LIMIT_PER_SECOND", default=10.0, minimum=0.0)
+SMS_BULK_BATCH_SIZE = env.get_int("SMS_BULK_BATCH_SIZE", default=100, minimum=1, maximum=1000)
+SMS_BULK_SENDERS = env.get_int("SMS_BULK_SENDERS", default=4, minimum=1, maximum=200)
+
+# --- Reminders --------------------------------------------------------------------------
+REMINDER_DEFAULT_TIME_ZONE = env.get_str("REMINDER_DEFAULT_TIME_ZONE", default="Europe/Brussels", check=check_time_zone)
+REMINDER_QUIET_HOURS = env.get_str(
+    "REMINDER_QUIET_HOURS", default="21:00-08:00", check=check_pattern(r"\d{2}:\d{2}-\d{2}:\d{2}", "HH:MM-HH:MM")
+)
+REMINDER_DEFAULT_TIMES = env.get_str("REMINDER_DEFAULT_TIMES", default="09:00 13:00 17:00", check=check_times)
+REMINDER_MAX_TIMES = env.get_int("REMINDER_MAX_TIMES", default=6, minimum=1, maximum=24)
+REMINDER_GRACE_MINUTES = env.get_float("REMINDER_GRACE_MINUTES", default=15.0, minimum=0.0, maximum=120.0)
+REMINDER_PAUSE_MAX_DAYS = env.get_int("REMINDER_PAUSE_MAX_DAYS", default=365, minimum=1)
+if not env.problems:
+    from reminders.schedule import parse_times, quiet_hours_from_setting
+
+    _quiet = quiet_hours_from_setting(REMINDER_QUIET_HOURS)
+    _default_times = parse_times(REMINDER_DEFAULT_TIMES).times
+    if _quiet is None:
+        env.problems.append("REMINDER_QUIET_HOURS must be two valid times, such as 21:00-08:00.")
+    elif any(_quiet.contains(at) for at in _default_times):
+        env.problems.append("REMINDER_DEFAULT_TIMES must lie outside REMINDER_QUIET_HOURS.")
+    if len(_default_times) > REMINDER_MAX_TIMES:
+        env.problems.append("REMINDER_DEFAULT_TIMES has more times than REMINDER_MAX_TIMES allows.")
+
 PHONE_DEFAULT_REGION = env.get_str(
     "PHONE_DEFAULT_REGION", default="BE", check=check_pattern(r"[A-Z]{2}", "a two-letter country code")
 )
