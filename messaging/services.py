@@ -26,9 +26,10 @@ from django.utils import timezone
 
 from advice import selectors as advice_selectors
 from advice.conversation import Decision, Effect, decide
+from messaging import ratelimit
 from messaging.backends import OutgoingSms, SendError, get_backend
 from messaging.encoding import render_sms_text, sms_size
-from messaging.models import PROVIDER_STATUS_RANK, Message
+from messaging.models import BULK_PURPOSES, PROVIDER_STATUS_RANK, Message
 from messaging.phone import masked, to_e164
 from messaging.twilio_errors import Outcome, classify
 from reminders import services as subscriber_services
@@ -260,7 +261,7 @@ def message_deliver(*, message: Message) -> SendResult:
     """Send a message this worker has claimed (state `sending`): once, or classify the failure."""
     refusal = _refusal(message)
     if refusal:
-        return _finish(message, Message.State.CANCELLED, note=refusal)
+        return record_final(message, Message.State.CANCELLED, note=refusal)
 
     sms = OutgoingSms(
         to=message.phone_number,
@@ -269,6 +270,9 @@ def message_deliver(*, message: Message) -> SendResult:
         status_callback=status_callback_url(message),
     )
     backend = get_backend()
+    if message.purpose not in BULK_PURPOSES:
+        # A reply never waits for the rate limit, but it uses up a slot of the sender's rate.
+        ratelimit.take_now(ratelimit.sender_key(message.service_number))
     try:
         if message.uncertain:
             earlier = backend.find_submitted(sms, since=message.created_at)
@@ -276,11 +280,11 @@ def message_deliver(*, message: Message) -> SendResult:
                 logger.info(
                     "message %s: an earlier attempt reached Twilio as %s; not sent again", message.pk, earlier.sid
                 )
-                return _submitted(message, earlier.sid, earlier.status)
+                return record_submitted(message, earlier.sid, earlier.status)
         submitted = backend.send_sms(sms)
     except SendError as error:
-        return _failed_attempt(message, error)
-    return _submitted(message, submitted.sid, submitted.status)
+        return record_failed_attempt(message, error)
+    return record_submitted(message, submitted.sid, submitted.status)
 
 
 def _refusal(message: Message) -> str:
@@ -295,7 +299,7 @@ def _refusal(message: Message) -> str:
     return ""
 
 
-def _submitted(message: Message, sid: str, status: str) -> SendResult:
+def record_submitted(message: Message, sid: str, status: str) -> SendResult:
     now = timezone.now()
     Message.objects.filter(pk=message.pk).update(
         state=Message.State.SUBMITTED,
@@ -312,28 +316,28 @@ def _submitted(message: Message, sid: str, status: str) -> SendResult:
     return SendResult(Message.State.SUBMITTED)
 
 
-def _failed_attempt(message: Message, error: SendError) -> SendResult:
+def record_failed_attempt(message: Message, error: SendError) -> SendResult:
     code = f" (error {error.code})" if error.code else ""
     if error.outcome == Outcome.OPTED_OUT:
         if message.subscriber_id:
             subscriber_services.subscriber_opt_out_by_id(
                 subscriber_id=message.subscriber_id, source=Subscriber.OptOutSource.CARRIER
             )
-        return _finish(message, Message.State.FAILED, error=error, note=f"the number opted out at Twilio{code}")
+        return record_final(message, Message.State.FAILED, error=error, note=f"the number opted out at Twilio{code}")
     if error.outcome == Outcome.BAD_NUMBER:
         if message.subscriber_id:
             subscriber_services.subscriber_mark_undeliverable(
                 subscriber_id=message.subscriber_id, reason=f"Twilio error {error.code}: {error.message}"
             )
-        return _finish(message, Message.State.FAILED, error=error, note=f"the number cannot receive SMS{code}")
+        return record_final(message, Message.State.FAILED, error=error, note=f"the number cannot receive SMS{code}")
     if error.outcome == Outcome.FAILED:
         logger.error("message %s cannot be sent: %s", message.pk, error.message)
-        return _finish(message, Message.State.FAILED, error=error, note=f"Twilio refused the message{code}")
+        return record_final(message, Message.State.FAILED, error=error, note=f"Twilio refused the message{code}")
 
     uncertain = message.uncertain or error.uncertain
     if message.attempts >= settings.SMS_SEND_MAX_ATTEMPTS:
         logger.error("message %s failed after %s attempts: %s", message.pk, message.attempts, error.message)
-        return _finish(
+        return record_final(
             message,
             Message.State.FAILED,
             error=error,
@@ -367,7 +371,7 @@ def retry_delay(attempts: int) -> float:
     return float(step / 2 + random.uniform(0, step / 2))
 
 
-def _finish(
+def record_final(
     message: Message, state: str, *, note: str, error: SendError | None = None, uncertain: bool = False
 ) -> SendResult:
     Message.objects.filter(pk=message.pk).update(
@@ -387,21 +391,21 @@ def _finish(
 # --- Status callbacks ---------------------------------------------------------------------
 
 
-def _lower_statuses(status: str) -> list[str]:
+def lower_statuses(status: str) -> list[str]:
     rank = PROVIDER_STATUS_RANK.get(status, 0)
     return ["", *(name for name, r in PROVIDER_STATUS_RANK.items() if r < rank)]
 
 
 def _forward_only(status: str) -> Case:
     """An UPDATE value that takes `status` only if it is further along than the row's."""
-    return Case(When(provider_status__in=_lower_statuses(status), then=Value(status)), default=F("provider_status"))
+    return Case(When(provider_status__in=lower_statuses(status), then=Value(status)), default=F("provider_status"))
 
 
 def _advance_status(rows: QuerySet[Message], status: str) -> int:
     """Move Twilio's status forward only: a late 'sent' never overwrites 'delivered'."""
     if status not in PROVIDER_STATUS_RANK:
         return 0
-    return rows.filter(provider_status__in=_lower_statuses(status)).update(
+    return rows.filter(provider_status__in=lower_statuses(status)).update(
         provider_status=status, updated_at=timezone.now()
     )
 
@@ -472,8 +476,14 @@ def messages_sweep(*, now: datetime | None = None, limit: int = 500) -> Swept:
             direction=Message.Direction.INBOUND, state=Message.State.RECEIVED, created_at__lt=stale
         ).values_list("pk", flat=True)[:limit]
     )
+    # Scheduled messages are not queued one by one: bulk senders claim them (the reminder
+    # tick starts senders whenever some wait).
+    abandoned = list(
+        Message.objects.filter(pk__in=abandoned).exclude(purpose__in=BULK_PURPOSES).values_list("pk", flat=True)
+    )
     outbound = list(
         Message.objects.filter(direction=Message.Direction.OUTBOUND, state=Message.State.PENDING)
+        .exclude(purpose__in=BULK_PURPOSES)
         .filter(Q(next_attempt_at__lt=stale) | Q(next_attempt_at__isnull=True, updated_at__lt=stale))
         .values_list("pk", flat=True)[:limit]
     )

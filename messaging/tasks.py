@@ -11,9 +11,10 @@ from typing import Any
 
 import redis.exceptions
 from celery import shared_task
+from django.conf import settings
 from kombu.exceptions import OperationalError
 
-from messaging import services
+from messaging import bulk, leases, services
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,36 @@ def process_inbound(message_id: int) -> None:
 @shared_task(name="messaging.tasks.send_message")
 def send_message(message_id: int) -> None:
     _retry_if_asked(services.message_send(message_id=message_id), message_id)
+
+
+@shared_task(name="messaging.tasks.send_bulk")
+def send_bulk(lease: str | None = None) -> None:
+    """Send one batch of scheduled messages; while batches come full, the next task follows.
+
+    One batch per task keeps tasks short. A chain holds one of SMS_BULK_SENDERS leases;
+    a task that finds them all held ends at once (enough senders are running).
+    """
+    try:
+        if lease is None or not leases.renew(lease):
+            lease = leases.acquire()
+            if lease is None:
+                return
+        result = bulk.bulk_send_batch()
+        if result.full and queue(send_bulk, lease):
+            return
+        leases.release(lease)
+    except redis.exceptions.RedisError as exc:
+        logger.error("bulk sender: Redis unavailable (%s); the next reminder tick starts again", exc)
+
+
+def start_bulk_senders() -> int:
+    """Queue enough bulk senders for what waits now, up to SMS_BULK_SENDERS in all."""
+    size = bulk.batch_size()
+    waiting = bulk.bulk_waiting(up_to=size * settings.SMS_BULK_SENDERS)
+    senders = min(settings.SMS_BULK_SENDERS, -(-waiting // size))
+    for _ in range(senders):
+        queue(send_bulk)
+    return senders
 
 
 @shared_task(name="messaging.tasks.sweep")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,6 +30,11 @@ class RebasedHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio ships
     def __init__(self, *, base_url: str, timeout: float) -> None:
         super().__init__(pool_connections=True, timeout=timeout)
         self.base_url = base_url.rstrip("/")
+        # requests reads proxy and CA settings from the environment on every request (a
+        # third of a send's CPU in a profile); read them once, here, instead.
+        self.proxy = requests.utils.get_environ_proxies(self.base_url)
+        self.session.trust_env = False
+        self.session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
         if self.base_url != TWILIO_API and url.startswith(TWILIO_API):

@@ -1,0 +1,223 @@
+"""The reminder scheduler: turns due subscribers into message rows, exactly once.
+
+One periodic task (the tick) runs this for everyone; there is no task per subscriber and
+no Celery ETA. Each subscriber row carries its next occurrence (`next_reminder_at`, index-
+backed), so a tick reads only the rows that are due. A chunk of due subscribers is claimed
+with `SELECT ... FOR UPDATE SKIP LOCKED` (PostgreSQL: two ticks racing take different
+subscribers; SQLite serialises writers, so the second tick finds them already advanced).
+In the same transaction each claimed subscriber gets one message row per occurrence, unique
+on (subscriber, local slot), and its next occurrence; a tick that dies rolls all of it back.
+
+An occurrence more than REMINDER_GRACE_MINUTES late (after downtime) is recorded as missed,
+not sent at the wrong hour.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from advice import selectors as advice_selectors
+from advice.models import Topic, TopicTranslation
+from messaging.encoding import render_sms_text, sms_size
+from messaging.models import Message
+from reminders import services
+from reminders.models import Subscriber
+from reminders.schedule import SLOT_FORMAT, QuietHours, next_occurrence
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 1000  # subscribers claimed per transaction
+MAX_OCCURRENCES = 50  # per subscriber and tick, after a long outage
+
+
+@dataclass
+class Planned:
+    subscribers: int = 0
+    pending: int = 0
+    missed: int = 0
+    chunks: int = 0
+
+
+class ReminderTexts:
+    """The reminder topics in turn order, with their text in each language (read once a tick)."""
+
+    def __init__(self) -> None:
+        self.topics = list(Topic.objects.filter(kind=Topic.Kind.REMINDER).order_by("position", "slug"))
+        self.order = {topic.pk: index for index, topic in enumerate(self.topics)}
+        texts: dict[int, dict[str, str]] = defaultdict(dict)
+        for topic_id, language, text in TopicTranslation.objects.filter(topic__kind=Topic.Kind.REMINDER).values_list(
+            "topic_id", "language_id", "sms_text"
+        ):
+            if text.strip():
+                texts[topic_id][language] = render_sms_text(text)
+        self.texts = texts
+        self._chains: dict[str | None, list[str]] = {}
+        self._sizes: dict[str, tuple[str, int]] = {}
+
+    def next_topic(self, last_topic_id: int | None) -> Topic | None:
+        """The topic after the last one sent: never the same twice in a row while there are two."""
+        if not self.topics:
+            return None
+        index = self.order.get(last_topic_id, -1) if last_topic_id is not None else -1
+        return self.topics[(index + 1) % len(self.topics)]
+
+    def text(self, topic: Topic, language: str | None) -> tuple[str, str] | None:
+        """(language, text) after the usual fallback, or None when the topic has no text at all."""
+        chain = self._chains.get(language)
+        if chain is None:
+            chain = self._chains[language] = advice_selectors.fallback_languages(language)
+        by_language = self.texts.get(topic.pk, {})
+        for code in chain:
+            if code in by_language:
+                return code, by_language[code]
+        return None
+
+    def size(self, body: str) -> tuple[str, int]:
+        if body not in self._sizes:
+            size = sms_size(body)
+            self._sizes[body] = (size.encoding, size.segments)
+        return self._sizes[body]
+
+
+def reminders_plan_due(
+    *, now: datetime | None = None, max_chunks: int | None = None, after_chunk: Callable[[], object] | None = None
+) -> Planned:
+    """Claim every due subscriber, chunk by chunk, and record their due occurrences.
+
+    `after_chunk` runs after each committed chunk (the tick starts bulk senders there, so
+    sending begins while a large wave is still being planned).
+    """
+    now = now or timezone.now()
+    texts = ReminderTexts()
+    planned = Planned()
+    while max_chunks is None or planned.chunks < max_chunks:
+        chunk = _plan_chunk(now, texts)
+        if chunk.subscribers == 0:
+            break
+        planned.subscribers += chunk.subscribers
+        planned.pending += chunk.pending
+        planned.missed += chunk.missed
+        planned.chunks += 1
+        if after_chunk is not None and chunk.pending:
+            after_chunk()
+    if planned.subscribers:
+        logger.info(
+            "reminders planned for %s subscribers: %s to send, %s missed",
+            planned.subscribers,
+            planned.pending,
+            planned.missed,
+        )
+    return planned
+
+
+def due_subscribers(now: datetime, limit: int = CHUNK) -> list[Subscriber]:
+    """Due subscribers, locked for this transaction; rows another tick holds are skipped."""
+    return list(
+        Subscriber.objects.select_for_update(skip_locked=True)
+        .filter(next_reminder_at__lte=now)
+        .order_by("next_reminder_at")[:limit]
+    )
+
+
+def _plan_chunk(now: datetime, texts: ReminderTexts) -> Planned:
+    result = Planned()
+    grace = timedelta(minutes=settings.REMINDER_GRACE_MINUTES)
+    quiet = services.quiet_hours()
+    with transaction.atomic():
+        subscribers = due_subscribers(now)
+        rows: list[Message] = []
+        for subscriber in subscribers:
+            rows.extend(_occurrences(subscriber, now, grace, quiet, texts, result))
+        Message.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+        Subscriber.objects.bulk_update(
+            subscribers, ["next_reminder_at", "next_reminder_slot", "last_reminder_topic"], batch_size=500
+        )
+    result.subscribers = len(subscribers)
+    return result
+
+
+def _occurrences(
+    subscriber: Subscriber,
+    now: datetime,
+    grace: timedelta,
+    quiet: QuietHours,
+    texts: ReminderTexts,
+    result: Planned,
+) -> list[Message]:
+    """The rows for this subscriber's due occurrences; advances its next occurrence."""
+    if not subscriber.has_reminders or not subscriber.is_reachable or subscriber.is_paused(now):
+        # Changed since it was scheduled: nothing to send; set the next one right.
+        services.subscriber_reschedule(subscriber, now=now, save=False)
+        return []
+    times = services.subscriber_times(subscriber)
+    zone = services.subscriber_zone(subscriber)
+    due: list[tuple[datetime, str]] = []
+    at, slot = subscriber.next_reminder_at, subscriber.next_reminder_slot
+    while at is not None and at <= now and len(due) < MAX_OCCURRENCES:
+        due.append((at, slot or at.astimezone(zone).strftime(SLOT_FORMAT)))
+        following = next_occurrence(times, zone, after=at)
+        at, slot = (following.at, following.slot) if following else (None, "")
+    if at is not None and at <= now:  # still behind after MAX_OCCURRENCES: skip ahead
+        following = next_occurrence(times, zone, after=now)
+        at, slot = (following.at, following.slot) if following else (None, "")
+    subscriber.next_reminder_at, subscriber.next_reminder_slot = at, slot
+
+    rows = []
+    for index, (due_at, due_slot) in enumerate(due):
+        latest = index == len(due) - 1
+        slot_time = time.fromisoformat(due_slot[-5:])
+        if now - due_at > grace:
+            note = f"missed: more than {settings.REMINDER_GRACE_MINUTES:g} minutes late"
+        elif not latest:
+            note = "missed: a later reminder was due at the same time"
+        elif quiet.contains(slot_time):
+            note = "missed: the time is in the quiet hours"
+        else:
+            note = ""
+        rows.append(_row(subscriber, due_at, due_slot, note, texts, result))
+    return rows
+
+
+def _row(
+    subscriber: Subscriber, due_at: datetime, slot: str, note: str, texts: ReminderTexts, result: Planned
+) -> Message:
+    fields = {
+        "direction": Message.Direction.OUTBOUND,
+        "channel": Message.Channel.SMS,
+        "purpose": Message.Purpose.REMINDER,
+        "subscriber": subscriber,
+        "phone_number": subscriber.phone_number,
+        "service_number": "" if settings.TWILIO_MESSAGING_SERVICE_SID else settings.TWILIO_FROM_NUMBER,
+        "scheduled_for": due_at,
+        "slot": slot,
+    }
+    if note:
+        result.missed += 1
+        return Message(state=Message.State.MISSED, note=note, **fields)
+    topic = texts.next_topic(subscriber.last_reminder_topic_id)
+    found = texts.text(topic, subscriber.language_id) if topic else None
+    if topic is None or found is None:
+        result.missed += 1
+        logger.error("no reminder text in any language: reminder for subscriber %s not sent", subscriber.pk)
+        return Message(state=Message.State.CANCELLED, note="not sent: there is no reminder text", **fields)
+    language, body = found
+    encoding, segments = texts.size(body)
+    subscriber.last_reminder_topic = topic
+    result.pending += 1
+    return Message(
+        state=Message.State.PENDING,
+        body=body,
+        language=language,
+        topic=topic,
+        encoding=encoding,
+        segments=segments,
+        **fields,
+    )
