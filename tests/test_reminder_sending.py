@@ -3,6 +3,7 @@ the real `twilio` client to the local stand-in, never late, never to who must no
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -115,7 +116,7 @@ def test_reminder_texts_rotate_and_never_repeat_twice_in_a_row(fake_twilio: Fake
 
     bodies = [r.params["Body"] for r in fake_twilio.creates()]
     assert len(bodies) == 6
-    assert all(a != b for a, b in zip(bodies, bodies[1:], strict=False))
+    assert all(a != b for a, b in itertools.pairwise(bodies))
     assert bodies[0].startswith("Reminder: you can prevent leg cramps by drinking enough")
     assert bodies[1] == "Reminder: to prevent leg cramps, it is advisable to drink less alcohol and caffeine."
     assert bodies[2].startswith("Reminder: during intense effort and at very high temperatures")
