@@ -30,6 +30,7 @@ class MessageAdmin(admin.ModelAdmin[Message]):
     fieldsets = [
         (None, {"fields": ["direction", "channel", "purpose", "phone_number", "service_number", "subscriber"]}),
         (_("Content"), {"fields": ["body", "language", "topic", "encoding", "segments", "reply_to"]}),
+        (_("Scheduled"), {"fields": ["scheduled_for", "slot", "broadcast"]}),
         (_("State"), {"fields": ["state", "note", "provider_sid", "provider_status", "error_code", "error_message"]}),
         (
             _("Delivery attempts"),

@@ -44,15 +44,23 @@ def active_subscribers() -> QuerySet[Subscriber]:
     ).filter(Q(paused_at__isnull=True) | Q(paused_until__lte=now))
 
 
-def advisory_start(*, topic: Topic, started_by: object | None = None) -> Broadcast:
-    """Record a new advisory of `topic`; the caller queues its planning once this commits."""
+def advisory_check(*, topic: Topic) -> None:
+    """Raise AdvisoryRefused when `topic` cannot be sent as an advisory now."""
     if topic.kind == Topic.Kind.SYSTEM:
         raise AdvisoryRefused(f"{topic} is a service message, not advice")
     if advice_selectors.topic_text(topic.slug, None) is None:
         raise AdvisoryRefused(f"{topic} has no text in any language")
     recent = Broadcast.objects.filter(topic=topic, created_at__gte=timezone.now() - REPEAT_AFTER).first()
     if recent is not None:
-        raise AdvisoryRefused(f"{topic} was already sent as an advisory at {recent.created_at:%Y-%m-%d %H:%M}")
+        raise AdvisoryRefused(
+            f"{topic} was already sent as an advisory at {recent.created_at:%Y-%m-%d %H:%M}; "
+            f"the same advisory is refused for {REPEAT_AFTER.total_seconds() / 3600:g} hours"
+        )
+
+
+def advisory_start(*, topic: Topic, started_by: object | None = None) -> Broadcast:
+    """Record a new advisory of `topic`; the caller queues its planning once this commits."""
+    advisory_check(topic=topic)
     broadcast = Broadcast.objects.create(topic=topic, created_by=started_by)  # type: ignore[misc]
     logger.info("advisory %s started: %s", broadcast.pk, topic.slug)
     return broadcast

@@ -135,3 +135,22 @@ def real_broker(url: str) -> Iterator[None]:
 def _forget_connections() -> None:
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def shared_redis(redis_url: str, settings: Any) -> Iterator[str]:
+    """Rate limits and sender leases in a real Redis (cleared before and after the test)."""
+    import redis
+
+    settings.REDIS_URL = redis_url
+    client = redis.Redis.from_url(redis_url)
+
+    def clear() -> None:
+        for key in client.scan_iter("sms-rate:*"):
+            client.delete(key)
+        for key in client.scan_iter("bulk-sender:*"):
+            client.delete(key)
+
+    clear()
+    yield redis_url
+    clear()

@@ -1,0 +1,181 @@
+"""The admin for reminders: subscribe people, edit times and zones, see next and past
+reminders; start an advisory and watch its progress."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone
+
+from advice.models import Topic
+from messaging import bulk
+from messaging.models import Message
+from reminders.models import Broadcast, Subscriber
+from reminders.scheduler import reminders_plan_due
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(client: Client) -> Client:
+    client.force_login(User.objects.create_superuser("editor", "editor@example.org", "pw"))
+    return client
+
+
+def add(staff: Client, **fields: str) -> Any:
+    data = {"phone_number": "0470 12 34 56", "language": "nl", "times": "", "time_zone": "", **fields}
+    return staff.post("/admin/reminders/subscriber/add/", data)
+
+
+def test_an_admin_subscribes_a_person_with_times(staff: Client) -> None:
+    response = add(staff, times="8:30 12u 17h")
+
+    assert response.status_code == 302
+    person = Subscriber.objects.get()
+    assert person.phone_number == "+32470123456"
+    assert person.reminder_times == ["08:30", "12:00", "17:00"]
+    assert person.time_zone == "Europe/Brussels"
+    assert person.next_reminder_at is not None
+
+
+def test_times_in_the_quiet_hours_and_nonsense_are_form_errors_not_500s(staff: Client) -> None:
+    quiet = add(staff, times="7 22")
+    nonsense = add(staff, times="25:99")
+    too_many = add(staff, times="8 9 10 11 12 13 14")
+    zone = add(staff, times="9", time_zone="Mars/Olympus")
+
+    assert quiet.status_code == nonsense.status_code == too_many.status_code == zone.status_code == 200
+    assert "07:00, 22:00 is inside the quiet hours (21:00 to 08:00)" in quiet.content.decode()
+    assert "25:99 is not a time of day" in nonsense.content.decode()
+    assert "At most 6 times a day." in too_many.content.decode()
+    assert "Mars/Olympus is not a time zone" in zone.content.decode()
+    assert not Subscriber.objects.exists()
+
+
+def test_editing_times_and_zone_moves_the_next_reminder(staff: Client) -> None:
+    add(staff, times="9")
+    person = Subscriber.objects.get()
+    response = staff.post(
+        f"/admin/reminders/subscriber/{person.pk}/change/",
+        {"phone_number": person.phone_number, "language": "en", "times": "10:15", "time_zone": "America/New_York"},
+    )
+
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.reminder_times == ["10:15"]
+    assert person.next_reminder_slot.endswith("T10:15")
+    from zoneinfo import ZoneInfo
+
+    assert person.next_reminder_at.astimezone(ZoneInfo("America/New_York")).strftime("%H:%M") == "10:15"
+
+
+def test_clearing_the_times_ends_reminders(staff: Client) -> None:
+    add(staff, times="9")
+    person = Subscriber.objects.get()
+    staff.post(
+        f"/admin/reminders/subscriber/{person.pk}/change/",
+        {"phone_number": person.phone_number, "language": "nl", "times": "", "time_zone": "Europe/Brussels"},
+    )
+
+    person.refresh_from_db()
+    assert person.reminder_times == []
+    assert person.next_reminder_at is None
+
+
+def test_the_subscriber_page_shows_next_and_past_reminders(staff: Client, settings: Any) -> None:
+    settings.REMINDER_QUIET_HOURS = "00:00-00:00"
+    add(staff, times="9")
+    person = Subscriber.objects.get()
+    Subscriber.objects.filter(pk=person.pk).update(next_reminder_at=timezone.now(), next_reminder_slot="2026-11-24T09:00")
+    reminders_plan_due()
+    bulk.bulk_send_batch()
+
+    page = staff.get(f"/admin/reminders/subscriber/{person.pk}/change/").content.decode()
+    listing = staff.get("/admin/reminders/subscriber/?state=reminders").content.decode()
+
+    assert "2026-11-24 09:00" in page  # the past occurrence
+    assert "Herinnering: u kunt beenkrampen voorkomen" in page
+    person.refresh_from_db()
+    assert "(Europe/Brussels)" in page
+    assert person.phone_number in listing
+
+
+def test_pause_and_resume_actions(staff: Client) -> None:
+    add(staff, times="9")
+    person = Subscriber.objects.get()
+    staff.post("/admin/reminders/subscriber/", {"action": "pause_reminders", "_selected_action": [person.pk]})
+    person.refresh_from_db()
+    assert person.is_paused() and person.next_reminder_at is None
+
+    staff.post("/admin/reminders/subscriber/", {"action": "resume_reminders", "_selected_action": [person.pk]})
+    person.refresh_from_db()
+    assert not person.is_paused() and person.next_reminder_at is not None
+
+
+def active(number: str, language: str = "nl", **fields: Any) -> Subscriber:
+    person = Subscriber.objects.create(
+        phone_number=number, language_id=language, reminder_times=["09:00"], time_zone="Europe/Brussels", **fields
+    )
+    from reminders import services
+
+    services.subscriber_reschedule(person)
+    return person
+
+
+def test_an_advisory_goes_once_to_every_active_subscriber_in_their_language(
+    staff: Client, outbox: list[Any], settings: Any, django_capture_on_commit_callbacks: Any, shared_redis: str
+) -> None:
+    settings.REMINDER_QUIET_HOURS = "00:00-00:00"
+    active("+32470000001", "nl")
+    active("+32470000002", "fr")
+    active("+32470000003", "de", is_opted_out=True)
+    active("+32470000004", "en", paused_at=timezone.now())
+    Subscriber.objects.create(phone_number="+32470000005", language_id="en")  # never asked for reminders
+    heat = Topic.objects.get(slug="heat")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post("/admin/reminders/broadcast/add/", {"topic": heat.pk})
+    assert response.status_code == 302
+    again = staff.post("/admin/reminders/broadcast/add/", {"topic": heat.pk})
+
+    assert sorted(m.to for m in outbox) == ["+32470000001", "+32470000002"]
+    bodies = {m.to: m.body for m in outbox}
+    assert bodies["+32470000001"].startswith("Zeer hoge temperaturen of zware inspanning")
+    assert bodies["+32470000002"].startswith("Températures très élevées ou efforts intenses")
+    assert again.status_code == 200 and "already sent as an advisory" in again.content.decode()
+    broadcast = Broadcast.objects.get()
+    page = staff.get(f"/admin/reminders/broadcast/{broadcast.pk}/change/").content.decode()
+    assert "2 / 2 / 0" in page
+    assert Message.objects.filter(broadcast=broadcast).count() == 2
+
+
+def test_an_advisory_waits_for_the_end_of_someone_s_quiet_hours(
+    staff: Client, outbox: list[Any], settings: Any, django_capture_on_commit_callbacks: Any, shared_redis: str
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    now = timezone.now().astimezone(ZoneInfo("Europe/Brussels"))
+    settings.REMINDER_QUIET_HOURS = f"{(now.hour - 1) % 24:02d}:00-{(now.hour + 2) % 24:02d}:00"
+    active("+32470000001", "nl")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.post("/admin/reminders/broadcast/add/", {"topic": Topic.objects.get(slug="heat").pk})
+
+    assert outbox == []
+    [message] = Message.objects.filter(purpose=Message.Purpose.ADVISORY)
+    assert message.state == Message.State.PENDING
+    assert message.note == "held until the quiet hours end"
+    assert message.next_attempt_at.astimezone(ZoneInfo("Europe/Brussels")).hour == (now.hour + 2) % 24
+    page = staff.get("/admin/reminders/broadcast/").content.decode()
+    assert 'http-equiv="refresh"' in page  # the list refreshes itself while it runs
+
+
+def test_a_service_message_cannot_be_an_advisory(staff: Client) -> None:
+    menu = Topic.objects.get(slug="menu")
+    response = staff.post("/admin/reminders/broadcast/add/", {"topic": menu.pk})
+
+    assert response.status_code == 200
+    assert not Broadcast.objects.exists()
