@@ -40,24 +40,30 @@ return next_free - now
 """
 
 
-@dataclass(frozen=True)
+@dataclass
 class Reservation:
     """Slots for `count` messages: the first at `start` (time.monotonic), then every `interval` s."""
 
     start: float
     interval: float
     count: int
+    _last: float = float("-inf")
 
     def slot(self, index: int) -> float:
         return self.start + index * self.interval
 
     def wait_for(self, index: int) -> None:
-        delay = self.slot(index) - time.monotonic()
+        """Sleep until slot `index`, and never less than one interval after the last send:
+        a slow first request must not be followed by a burst to catch up."""
+        at = max(self.slot(index), self._last + self.interval)
+        delay = at - time.monotonic()
         if delay > 0:
             time.sleep(delay)
+        self._last = max(at, time.monotonic()) if self.interval else self._last
 
 
-UNLIMITED = Reservation(start=0.0, interval=0.0, count=0)
+def unlimited() -> Reservation:
+    return Reservation(start=0.0, interval=0.0, count=0)
 
 
 @lru_cache(maxsize=8)
@@ -76,7 +82,7 @@ def reserve(sender: str, count: int) -> Reservation:
     """Reserve `count` send slots for a bulk sender (raises redis errors: bulk work waits)."""
     rate = settings.SMS_RATE_LIMIT_PER_SECOND
     if rate <= 0 or count <= 0:
-        return UNLIMITED
+        return unlimited()
     wait = _reserve(sender, count, rate)
     return Reservation(start=time.monotonic() + wait, interval=1.0 / rate, count=count)
 

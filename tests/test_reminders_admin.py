@@ -89,7 +89,9 @@ def test_the_subscriber_page_shows_next_and_past_reminders(staff: Client, settin
     settings.REMINDER_QUIET_HOURS = "00:00-00:00"
     add(staff, times="9")
     person = Subscriber.objects.get()
-    Subscriber.objects.filter(pk=person.pk).update(next_reminder_at=timezone.now(), next_reminder_slot="2026-11-24T09:00")
+    Subscriber.objects.filter(pk=person.pk).update(
+        next_reminder_at=timezone.now(), next_reminder_slot="2026-11-24T09:00"
+    )
     reminders_plan_due()
     bulk.bulk_send_batch()
 
