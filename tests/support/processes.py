@@ -51,8 +51,23 @@ class Worker:
         self.process.wait(timeout=30)
 
 
-def start_worker(redis_url: str, twilio_url: str) -> Worker:
+def start_worker(redis_url: str, twilio_url: str, **extra_env: str) -> Worker:
     """`celery -A project worker` in its own process group, on the production settings."""
+    with real_broker(redis_url):
+        celery_app.control.purge()  # nothing left over from an earlier run
+    # Nor tasks a killed worker left unacknowledged: Redis would hand them back an hour later.
+    # Tests own this Redis database (the embedded one, or CI's REDIS_URL).
+    redis.Redis.from_url(redis_url).delete("unacked", "unacked_index", "unacked_mutex")
+    return _start([*WORKER_COMMAND], " ready.", redis_url, twilio_url, extra_env)
+
+
+def start_beat(redis_url: str, twilio_url: str, schedule_file: Path, **extra_env: str) -> Worker:
+    """`celery -A project beat`, as in production (a second one plays a misconfigured deploy)."""
+    command = ["celery", "-A", "project", "beat", "-l", "info", "-s", str(schedule_file)]
+    return _start(command, "beat: Starting", redis_url, twilio_url, extra_env)
+
+
+def _start(command: list[str], ready_marker: str, redis_url: str, twilio_url: str, extra_env: dict[str, str]) -> Worker:
     environ = {
         **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "PYTHONPATH")},
         "DJANGO_SETTINGS_MODULE": "project.settings",
@@ -67,14 +82,10 @@ def start_worker(redis_url: str, twilio_url: str) -> Worker:
         "TWILIO_FROM_NUMBER": "+3225550100",
         "TWILIO_API_BASE_URL": twilio_url,
         "PYTHONUNBUFFERED": "1",
+        **extra_env,
     }
-    with real_broker(redis_url):
-        celery_app.control.purge()  # nothing left over from an earlier run
-    # Nor tasks a killed worker left unacknowledged: Redis would hand them back an hour later.
-    # Tests own this Redis database (the embedded one, or CI's REDIS_URL).
-    redis.Redis.from_url(redis_url).delete("unacked", "unacked_index", "unacked_mutex")
     process = subprocess.Popen(
-        [sys.executable, "-m", *WORKER_COMMAND],
+        [sys.executable, "-m", *command],
         cwd=ROOT,
         env=environ,
         stdout=subprocess.PIPE,
@@ -89,13 +100,13 @@ def start_worker(redis_url: str, twilio_url: str) -> Worker:
         assert process.stdout is not None
         for line in process.stdout:
             output.append(line)
-            if " ready." in line:
+            if ready_marker in line:
                 ready.set()
 
     threading.Thread(target=read, daemon=True).start()
     if not ready.wait(60):
         process.kill()
-        pytest.fail("the Celery worker did not start:\n" + "".join(output[-40:]))
+        pytest.fail(f"{command[3]} did not start:\n" + "".join(output[-40:]))
     return Worker(process, output)
 
 
