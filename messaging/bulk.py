@@ -27,6 +27,7 @@ from django.utils import timezone
 from messaging import ratelimit
 from messaging.backends import OutgoingSms, SendError, Submitted, get_backend
 from messaging.models import BULK_PURPOSES, Message
+from messaging.rows import update_rows
 from messaging.services import lower_statuses, record_failed_attempt, status_callback_url
 from reminders import services as subscriber_services
 from reminders.schedule import QuietHours
@@ -201,17 +202,14 @@ def _record_batch(
     held: dict[datetime, list[int]],
 ) -> None:
     now = timezone.now()
-    for message, submitted in sent:
-        message.state = Message.State.SUBMITTED
-        message.provider_sid = submitted.sid
-        message.submitted_at = now
-        message.uncertain = False
-        message.next_attempt_at = None
-        message.updated_at = now
     if sent:
-        Message.objects.bulk_update(
-            [message for message, _ in sent],
+        update_rows(
+            Message,
             ["state", "provider_sid", "submitted_at", "uncertain", "next_attempt_at", "updated_at"],
+            [
+                (message.pk, Message.State.SUBMITTED, submitted.sid, now, False, None, now)
+                for message, submitted in sent
+            ],
         )
         by_status: dict[str, list[int]] = defaultdict(list)
         for message, submitted in sent:

@@ -28,6 +28,7 @@ from advice import selectors as advice_selectors
 from advice.models import Topic, TopicTranslation
 from messaging.encoding import render_sms_text, sms_size
 from messaging.models import Message
+from messaging.rows import update_rows
 from reminders import services
 from reminders.models import Subscriber
 from reminders.schedule import SLOT_FORMAT, QuietHours, next_occurrence
@@ -137,8 +138,10 @@ def _plan_chunk(now: datetime, texts: ReminderTexts) -> Planned:
         for subscriber in subscribers:
             rows.extend(_occurrences(subscriber, now, grace, quiet, texts, result))
         Message.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
-        Subscriber.objects.bulk_update(
-            subscribers, ["next_reminder_at", "next_reminder_slot", "last_reminder_topic"], batch_size=500
+        update_rows(
+            Subscriber,
+            ["next_reminder_at", "next_reminder_slot", "last_reminder_topic"],
+            [(s.pk, s.next_reminder_at, s.next_reminder_slot, s.last_reminder_topic_id) for s in subscribers],
         )
     result.subscribers = len(subscribers)
     return result
