@@ -150,7 +150,7 @@ def add_subscribers(url: str, total: int, due: int) -> None:
                    (ARRAY['nl', 'fr', 'de', 'en'])[1 + n %% 4],
                    false, '', '', '["09:00", "13:00", "17:00"]'::jsonb, 'Europe/Brussels',
                    CASE WHEN n < %(due)s THEN now() - interval '1 minute'
-                        ELSE now() + (1 + n %% 43200) * interval '1 second' END,
+                        ELSE now() + interval '1 hour' + (n %% 43200) * interval '1 second' END,
                    to_char(now() AT TIME ZONE 'Europe/Brussels', 'YYYY-MM-DD"T"HH24:MI'),
                    now(), now()
             FROM generate_series(0, %(total)s - 1) AS n
@@ -232,7 +232,7 @@ def phase_selection(args: argparse.Namespace, env: dict[str, str]) -> dict[str, 
             seconds = time.perf_counter() - started
             results["plan_10k_due_of_1m_s"] = round(seconds, 2)
             print(f"  one tick planning all 10,000 due (claim + a message row each): {seconds:.2f} s")
-            assert planned.pending == 10_000
+            assert planned.pending == 10_000, planned
     return results
 
 
