@@ -59,21 +59,12 @@ def _clock(raw: str, meridiem: str) -> time | None:
     return time(hour, minute)
 
 
-def parse_time_list(value: str) -> ParsedTimes:
-    """Times as an admin types them: "08:00, 12:30 17:00"."""
-    return parse_times(value)
-
-
 def format_time(value: time) -> str:
     return value.strftime("%H:%M")
 
 
 def format_times(values: Iterable[time]) -> str:
     return ", ".join(format_time(v) for v in values)
-
-
-def times_from_strings(values: Sequence[str]) -> list[time]:
-    return sorted({time.fromisoformat(v) for v in values})
 
 
 @dataclass(frozen=True)
