@@ -67,7 +67,7 @@ def advisory_start(*, topic: Topic, started_by: object | None = None) -> Broadca
 
 
 def advisory_plan(*, broadcast_id: int, max_chunks: int | None = None) -> int:
-    """Create the advisory's messages; returns how many this call created."""
+    """Create the advisory's messages; returns how many rows this call wrote (conflicts ignored)."""
     created = 0
     chunks = 0
     texts: dict[str | None, tuple[str, str, str, int] | None] = {}
