@@ -83,7 +83,7 @@ class KeywordInline(admin.TabularInline[Keyword, Topic]):
     model = Keyword
     fk_name = "topic"
     extra = 0
-    fields = ["word", "language", "action"]
+    fields = ["word", "language", "action", "whole_message_only"]
     verbose_name_plural = _("keywords that reply with this topic")
 
 
@@ -137,8 +137,8 @@ class TopicAdmin(admin.ModelAdmin[Topic]):
 
 @admin.register(Keyword)
 class KeywordAdmin(admin.ModelAdmin[Keyword]):
-    list_display = ["word", "language", "action", "topic", "target_language", "normalized"]
-    list_filter = ["language", "action", "topic"]
+    list_display = ["word", "language", "action", "topic", "target_language", "whole_message_only", "normalized"]
+    list_filter = ["language", "action", "whole_message_only", "topic"]
     search_fields = ["word", "normalized"]
     list_select_related = ["language", "topic", "target_language"]
-    fieldsets = [(None, {"fields": ["word", "language", "action", "topic", "target_language"]})]
+    fieldsets = [(None, {"fields": ["word", "language", "action", "whole_message_only", "topic", "target_language"]})]

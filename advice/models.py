@@ -142,6 +142,15 @@ class Keyword(models.Model):
         Language, on_delete=models.CASCADE, related_name="keywords", verbose_name=_("language")
     )
     action = models.CharField(_("action"), max_length=10, choices=Action.choices, default=Action.TOPIC)
+    whole_message_only = models.BooleanField(
+        _("whole message only"),
+        default=False,
+        help_text=_(
+            "Match only when the whole message is this word, never inside a sentence: for words that are "
+            "everyday words in another language (INFO, WEITER, QUELLE). Stop, start, resume and language "
+            "switches always work this way."
+        ),
+    )
     topic = models.ForeignKey(
         Topic, on_delete=models.CASCADE, null=True, blank=True, related_name="keywords", verbose_name=_("topic")
     )
