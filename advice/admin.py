@@ -99,7 +99,7 @@ class TopicAdmin(admin.ModelAdmin[Topic]):
     search_fields = ["name", "slug", "translations__sms_text"]
     inlines = [TopicTranslationInline, KeywordInline]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "kind", "position"]}),
+        (None, {"fields": ["name", "slug", "kind", "position", "general"]}),
         (_("Source"), {"fields": ["source"]}),
     ]
 

@@ -41,17 +41,20 @@ def decide(
     index: KeywordIndex,
     stored_language: str | None,
     is_opted_out: bool,
+    number_language: str | None = None,
     twilio_opt_out_type: str = "",
     is_paused: bool = False,
 ) -> Decision:
     """Decide the answer to `text` from a number with this language and opt-out state.
 
+    `number_language` is the language of the number's country, if known: for a new number
+    it decides words several languages share, and the language of a menu it cannot guess.
     `twilio_opt_out_type` is Twilio's OptOutType parameter: Twilio already handled an
     exact STOP or START word (Advanced Opt-Out) and sent its own confirmation.
     """
-    match = index.match(text, preferred_language=stored_language)
+    match = index.match(text, preferred_language=stored_language or number_language)
     learned = match.language if match and not stored_language and match.action != "language" else None
-    language = stored_language or learned
+    language = stored_language or learned or number_language
 
     def reply(
         topic: str | None,

@@ -88,6 +88,14 @@ class Topic(models.Model):
         _("leaflet passage"), blank=True, help_text=_("The part of the leaflet this topic says, for reviewers.")
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    general = models.BooleanField(
+        _("general topic"),
+        default=False,
+        help_text=_(
+            "Its keywords name the service's subject (KRAMP, CRAMP): a message that also names another "
+            "topic, such as 'how to prevent cramps', gets that topic instead."
+        ),
+    )
 
     class Meta:
         ordering = ["kind", "position", "slug"]

@@ -60,9 +60,25 @@ def _build_keyword_index() -> KeywordIndex:
             action=action,
             topic=topic_slug,
             target_language=target_language_id,
+            whole_message_only=whole_message_only,
+            general=bool(general),
         )
-        for normalized, language_id, action, topic_slug, target_language_id in Keyword.objects.values_list(
-            "normalized", "language_id", "action", "topic__slug", "target_language_id"
+        for (
+            normalized,
+            language_id,
+            action,
+            topic_slug,
+            target_language_id,
+            whole_message_only,
+            general,
+        ) in Keyword.objects.values_list(
+            "normalized",
+            "language_id",
+            "action",
+            "topic__slug",
+            "target_language_id",
+            "whole_message_only",
+            "topic__general",
         )
     ]
     return KeywordIndex(entries, language_codes())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 from django.conf import settings
 
@@ -25,6 +27,21 @@ def to_e164(raw: str, *, region: str | None = None) -> str | None:
     if not phonenumbers.is_valid_number(number) and not possible:
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def language_for_number(number: str) -> str | None:
+    """The language of the number's country, from LANGUAGE_BY_COUNTRY_CODE, if it names one."""
+    try:
+        code = phonenumbers.parse(number, None).country_code
+    except phonenumbers.NumberParseException:
+        return None
+    return _languages_by_country_code(settings.LANGUAGE_BY_COUNTRY_CODE).get(code or 0)
+
+
+@lru_cache(maxsize=4)
+def _languages_by_country_code(setting: str) -> dict[int, str]:
+    pairs = (item.split(":") for item in setting.split(",") if item.strip())
+    return {int(code): language for code, language in pairs}
 
 
 def masked(number: str) -> str:

@@ -30,7 +30,7 @@ from messaging import ratelimit
 from messaging.backends import OutgoingSms, SendError, get_backend
 from messaging.encoding import render_sms_text, sms_size
 from messaging.models import BULK_PURPOSES, PROVIDER_STATUS_RANK, Message
-from messaging.phone import masked, to_e164
+from messaging.phone import language_for_number, masked, to_e164
 from messaging.twilio_errors import Outcome, classify
 from reminders import services as subscriber_services
 from reminders.models import Subscriber
@@ -124,6 +124,7 @@ def inbound_sms_handle(*, message_id: int) -> Message | None:
                 text=inbound.body,
                 index=advice_selectors.keyword_index(),
                 stored_language=subscriber.language_id,
+                number_language=language_for_number(subscriber.phone_number),
                 is_opted_out=subscriber.is_opted_out,
                 twilio_opt_out_type=str(inbound.params.get("OptOutType", "")),
                 is_paused=subscriber.is_paused(),

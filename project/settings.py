@@ -246,6 +246,16 @@ PHONE_DEFAULT_REGION = env.get_str(
 DEFAULT_LANGUAGE = env.get_str(
     "DEFAULT_LANGUAGE", default="en", check=check_pattern(r"[a-z]{2,3}(-[a-z0-9]+)?", "a language code such as en")
 )
+# A new number's language for words several languages share (INFO, MAGNESIUM), by its country
+# calling code; countries with several languages (Belgium, Switzerland, Canada) are left out,
+# so the languages' priority decides there.
+LANGUAGE_BY_COUNTRY_CODE = env.get_str(
+    "LANGUAGE_BY_COUNTRY_CODE",
+    default="31:nl,33:fr,352:fr,377:fr,43:de,49:de,423:de,1:en,44:en,353:en",
+    check=check_pattern(
+        r"(\d{1,3}:[a-z]{2,3}(,\d{1,3}:[a-z]{2,3})*)?", "a list such as 33:fr,49:de (calling code:language)"
+    ),
+)
 
 # --- Internationalisation ---------------------------------------------------------------
 # The admin's own languages. The languages people are answered in are data (advice.Language).

@@ -96,7 +96,6 @@ TABLE = [
     ("AFMELDEN", None, ("stop", None, "nl")),
     ("STOPP", None, ("stop", None, "de")),
     ("abmelden", None, ("stop", None, "de")),
-    ("Stop sending me messages", None, ("stop", None, "nl")),
     ("START", "fr", ("start", None, "fr")),
     ("UNSTOP", None, ("start", None, "en")),
     ("YES", None, ("start", None, "en")),

@@ -84,6 +84,7 @@ def test_it_refuses_to_start_listing_every_missing_setting() -> None:
         ("SMS_REPLY_LIMIT_PER_HOUR", "0", "must be at least 1"),
         ("TWILIO_TIMEOUT_SECONDS", "600", "at most 60"),
         ("SMS_STALE_AFTER_SECONDS", "15", "more than twice TWILIO_TIMEOUT_SECONDS"),
+        ("LANGUAGE_BY_COUNTRY_CODE", "France:fr", "calling code:language"),
     ],
 )
 def test_a_malformed_setting_stops_start_up_with_its_name(name: str, value: str, message: str) -> None:
