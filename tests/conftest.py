@@ -6,10 +6,13 @@ import socket
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.test import Client
 
@@ -24,6 +27,22 @@ from tests.support.fake_twilio import FakeTwilio
 INBOUND_PATH = "/twilio/sms/"
 STATUS_PATH = "/twilio/sms/status/"
 OUR_NUMBER = "+3225550100"
+
+
+# Every test starts at this instant, whatever the hour it runs at: a Wednesday morning in
+# Brussels, outside the quiet hours, weeks from a daylight-saving change. The clock ticks on
+# from there. Tests about other times pass `now=` or travel further themselves.
+FIXED_CLOCK = datetime(2026, 6, 10, 10, 30, tzinfo=ZoneInfo("Europe/Brussels"))
+
+
+@pytest.fixture(autouse=True)
+def _fixed_clock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The fixed clock, except for end-to-end tests, whose worker processes read the real one."""
+    if request.node.get_closest_marker("e2e"):
+        yield
+        return
+    with time_machine.travel(FIXED_CLOCK, tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)
