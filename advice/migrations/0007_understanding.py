@@ -92,7 +92,7 @@ def unload(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("advice", "0005_keyword_whole_message_only")]
+    dependencies = [("advice", "0006_clinical_corrections")]
 
     operations = [
         migrations.AddField(
