@@ -60,7 +60,9 @@ def test_it_corrects_what_earlier_migrations_seeded_and_never_an_admins_edit(cap
         for slug, language, _old, new in corrected():
             assert text(slug, language) == new, (slug, language)
         assert text("zone-local", "nl") == "Belgische tijd"
-        assert Keyword.objects.get(normalized="onderzoek", language="nl").topic.slug == "doctor-exam"
+        onderzoek = Keyword.objects.get(normalized="onderzoek", language="nl")
+        assert (onderzoek.topic.slug, onderzoek.whole_message_only) == ("doctor-exam", True)  # also "research"
+        assert not Keyword.objects.get(normalized="examen", language="fr").whole_message_only
         assert Topic.objects.get(slug="doctor").name == "When to see a doctor, and what the doctor can do"
 
         migrate(BEFORE)  # and back: OLD where the text is still NEW, the edit untouched

@@ -362,6 +362,9 @@ NEW_TOPICS = [
             "Schilddrüsenfunktion zu messen.",
         },
         "keywords": {"en": ["EXAM"], "nl": ["ONDERZOEK"], "fr": ["EXAMEN"], "de": ["UNTERSUCHUNG"]},
+        # ONDERZOEK and UNTERSUCHUNG also mean research ("Wat zegt het onderzoek over magnesium?",
+        # "Untersuchungen zu Magnesium"): they name this topic only as the whole message.
+        "whole_message_only": {"ONDERZOEK", "UNTERSUCHUNG"},
     },
     {
         "slug": "zone-local",
@@ -430,7 +433,12 @@ def apply(apps, schema_editor) -> None:
                     Keyword.objects.get_or_create(
                         normalized=_normalize(word),
                         language_id=language,
-                        defaults={"word": word, "action": "topic", "topic": topic},
+                        defaults={
+                            "word": word,
+                            "action": "topic",
+                            "topic": topic,
+                            "whole_message_only": word in spec.get("whole_message_only", ()),
+                        },
                     )
     _correct(apps, forward=True)
 
