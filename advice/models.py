@@ -59,6 +59,7 @@ class Topic(models.Model):
     OPTED_IN = "opted-in"
     LANGUAGE_CHANGED = "language-changed"
     REMINDERS_ON = "reminders-on"  # {times} {zone}
+    ZONE_LOCAL = "zone-local"  # {zone} for the home zone: "Belgian time", in the reply's language
     REMINDERS_NONE = "reminders-none"  # {times}
     REMINDERS_UNREADABLE = "reminders-unreadable"  # {input} {example}
     REMINDERS_QUIET = "reminders-quiet"  # {input} {quiet} {example}
@@ -77,6 +78,7 @@ class Topic(models.Model):
         REMINDERS_TOO_MANY,
         REMINDERS_PAUSED,
         REMINDERS_PAUSED_UNTIL,
+        ZONE_LOCAL,
     )
     # The advice an advisory sends by default.
     HEAT = "heat"

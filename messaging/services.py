@@ -191,7 +191,8 @@ def _create_reply(
         return None
     if answer.topic != decision.reply_topic:
         inbound.note = f"{decision.note} -> {answer.topic}"
-    body = render_sms_text(fill_placeholders(text.sms_text, answer.params))
+    params = {**answer.params, **_topic_params(answer, text.language)}
+    body = render_sms_text(fill_placeholders(text.sms_text, params))
     size = sms_size(body)
     # Created claimed by this worker, which sends it as soon as this commits. If the worker
     # dies first, the sweeper finds a stale claim and asks Twilio before sending.
@@ -212,6 +213,16 @@ def _create_reply(
         encoding=size.encoding,
         segments=size.segments,
     )
+
+
+def _topic_params(answer: subscriber_services.Reply, language: str) -> dict[str, str]:
+    """The reply's words that are other topics' texts, in the language the reply is in."""
+    filled: dict[str, str] = {}
+    for name, slug in answer.topic_params.items():
+        found = advice_selectors.topic_text(slug, language)
+        if found is not None and found.language == language:
+            filled[name] = found.sms_text.strip()
+    return filled
 
 
 def _replies_last_hour(subscriber: Subscriber) -> int:

@@ -188,6 +188,10 @@ class Reply:
 
     topic: str
     params: dict[str, str] = field(default_factory=dict)
+    # Words that are another topic's text, such as {zone} -> Topic.ZONE_LOCAL ("Belgian time"):
+    # filled in the language the reply is sent in, which is settled only when it is rendered.
+    # Where that topic has no text in that language, `params` fills the word.
+    topic_params: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -211,10 +215,20 @@ def check_times(text: str) -> TimesCheck:
     return TimesCheck(parsed.times, None)
 
 
+def zone_city(key: str) -> str:
+    """A time zone as readers know it, by its city: "America/New_York" -> "New York"."""
+    return key.rsplit("/", 1)[-1].replace("_", " ")
+
+
 def _reminders_on(subscriber: Subscriber) -> Reply:
+    # Never an IANA id ("Europe/Brussels") in a text: the home zone by name, in the reader's
+    # language ("Belgian time"), any other zone by its city.
+    zone = subscriber_zone(subscriber).key
+    at_home = zone == str(settings.REMINDER_DEFAULT_TIME_ZONE)
     return Reply(
         Topic.REMINDERS_ON,
-        {"times": format_times(subscriber_times(subscriber)), "zone": subscriber_zone(subscriber).key},
+        {"times": format_times(subscriber_times(subscriber)), "zone": zone_city(zone)},
+        topic_params={"zone": Topic.ZONE_LOCAL} if at_home else {},
     )
 
 

@@ -67,12 +67,12 @@ def test_a_numbers_stored_language_wins_over_the_keywords(text: Any, outbox: lis
     ("switch", "language", "confirmation"),
     [
         ("NL", "nl", "Vanaf nu"),
-        ("FR", "fr", "Vous recevrez désormais"),
+        ("FR", "fr", "Les messages seront désormais en français"),
         ("TAAL DE", "de", "Ab jetzt"),
         ("LANGUE NL", "nl", "Vanaf nu"),
         ("SPRACHE DE", "de", "Ab jetzt"),
         ("LANGUAGE EN", "en", "From now on"),
-        ("francais", "fr", "Vous recevrez"),
+        ("francais", "fr", "Les messages seront"),
     ],
 )
 def test_it_switches_language_and_answers_in_the_new_one(
@@ -92,7 +92,7 @@ def test_it_switches_language_and_answers_in_the_new_one(
     [
         ("HELP", "Leg cramp advice"),
         ("HULP", "Advies bij beenkrampen"),
-        ("AIDE", "Conseils crampes"),
+        ("AIDE", "Crampes aux jambes"),
         ("HILFE", "Rat bei Beinkrämpfen"),
         ("INFO", "Advies bij beenkrampen"),
     ],
@@ -158,7 +158,7 @@ def test_start_brings_an_opted_out_number_back(text: Any, outbox: list[Any]) -> 
     text("START")
     reply = text("CRAMPE")
 
-    assert outbox[1].body.startswith("Bon retour")
+    assert outbox[1].body.startswith("Bon retour parmi nous :")
     assert reply.state == Message.State.SUBMITTED
     subscriber = Subscriber.objects.get()
     assert not subscriber.is_opted_out

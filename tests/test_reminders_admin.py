@@ -145,8 +145,8 @@ def test_an_advisory_goes_once_to_every_active_subscriber_in_their_language(
 
     assert sorted(m.to for m in outbox) == ["+32470000001", "+32470000002"]
     bodies = {m.to: m.body for m in outbox}
-    assert bodies["+32470000001"].startswith("Zeer hoge temperaturen of zware inspanning")
-    assert bodies["+32470000002"].startswith("Températures très élevées ou efforts intenses")
+    assert "Bij zware inspanning en zeer hoge temperaturen is het ook aangeraden zout" in bodies["+32470000001"]
+    assert "En cas d'efforts intenses et de températures très élevées" in bodies["+32470000002"]
     assert again.status_code == 200 and "already sent as an advisory" in again.content.decode()
     broadcast = Broadcast.objects.get()
     page = staff.get(f"/admin/reminders/broadcast/{broadcast.pk}/change/").content.decode()

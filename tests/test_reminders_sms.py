@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
+from advice.models import Topic, TopicTranslation
 from reminders.models import Subscriber
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +24,7 @@ def test_remind_alone_subscribes_at_the_default_times_and_confirms_them(text: An
     reply = text("REMIND")
 
     assert reply.body == (
-        "Reminders on: you will get a short reminder at 09:00, 13:00, 17:00 (Europe/Brussels). To change the times, "
+        "Reminders on: you will get a short reminder at 09:00, 13:00, 17:00 (Belgian time). To change the times, "
         "text REMIND and new times, such as REMIND 9 12:30 17. PAUSE to pause, STOP to stop."
     )
     person = subscriber()
@@ -43,8 +44,12 @@ def test_remind_alone_subscribes_at_the_default_times_and_confirms_them(text: An
         ),
         ("REMIND 8am 5:30pm", ["08:00", "17:30"], "Reminders on:"),
         ("RAPPEL 8h30 19h", ["08:30", "19:00"], "Rappels actifs : vous recevrez un court rappel à 08:30, 19:00"),
-        ("HERINNER 08.30", ["08:30"], "Herinneringen aan: u krijgt een korte herinnering om 08:30 (Europe/Brussels)"),
-        ("herinner mij om 8u30 en 17 uur", ["08:30", "17:00"], "Herinneringen aan:"),
+        (
+            "HERINNER 08.30",
+            ["08:30"],
+            "Herinneringen ingeschakeld: u krijgt een korte herinnering om 08:30 (Belgische tijd)",
+        ),
+        ("herinner mij om 8u30 en 17 uur", ["08:30", "17:00"], "Herinneringen ingeschakeld:"),
         ("ERINNERUNG 8:30 20 Uhr", ["08:30", "20:00"], "Erinnerungen aktiv: Sie erhalten um 08:30, 20:00"),
     ],
 )
@@ -62,7 +67,7 @@ def test_the_same_keyword_with_new_times_changes_them(text: Any) -> None:
     reply = text("REMIND 10:15")
 
     assert subscriber().reminder_times == ["10:15"]
-    assert "10:15 (Europe/Brussels)" in reply.body
+    assert "10:15 (Belgian time)" in reply.body
 
 
 def test_a_time_in_the_quiet_hours_is_refused_with_a_clear_reply(text: Any) -> None:
@@ -170,8 +175,39 @@ def test_time_zone_comes_from_the_number_s_country(text: Any) -> None:
 
     person = subscriber("+12125550123")
     assert person.time_zone == "America/New_York"
-    assert "(America/New_York)" in reply.body
+    assert "(New York)" in reply.body
     assert person.next_reminder_at.astimezone(UTC).strftime("%H:%M") in {"12:00", "13:00"}  # EDT or EST
+
+
+@pytest.mark.parametrize(
+    ("body", "label"),
+    [
+        ("REMIND 9", "09:00 (Belgian time)"),
+        ("HERINNER 9", "09:00 (Belgische tijd)"),
+        ("RAPPEL 9h", "09:00 (heure belge)"),
+        ("ERINNERUNG 9", "09:00 (belgische Zeit)"),
+    ],
+)
+def test_the_home_zone_is_named_in_the_readers_language_never_by_its_iana_id(text: Any, body: str, label: str) -> None:
+    reply = text(body)
+
+    assert label in reply.body
+    assert "Europe/" not in reply.body
+
+
+def test_another_zone_is_named_by_its_city(text: Any) -> None:
+    reply = text("RAPPEL 9h", sender="+33612345678")
+
+    assert subscriber("+33612345678").time_zone == "Europe/Paris"
+    assert "09:00 (Paris)" in reply.body
+
+
+def test_without_a_home_zone_text_in_that_language_the_city_is_named(text: Any) -> None:
+    TopicTranslation.objects.filter(topic__slug=Topic.ZONE_LOCAL, language="de").delete()
+
+    reply = text("ERINNERUNG 9")
+
+    assert "09:00 (Brussels)" in reply.body  # not "Belgian time" in a German sentence
 
 
 def test_a_country_with_several_zones_gets_the_default(text: Any) -> None:
@@ -188,8 +224,8 @@ def test_an_emoji_and_a_long_message_with_times_are_handled(text: Any) -> None:
 
 
 def test_the_menu_mentions_reminders(text: Any) -> None:
-    assert "REMIND - reminders to drink" in text("HELP").body
-    assert "HERINNER - herinneringen om te drinken" in text("HULP", sender="+32470000001").body
+    assert "REMIND - reminders" in text("HELP").body
+    assert "HERINNER - herinneringen" in text("HULP", sender="+32470000001").body
 
 
 def test_next_reminder_is_the_next_local_time(text: Any) -> None:
