@@ -227,8 +227,10 @@ def _topic_params(answer: subscriber_services.Reply, language: str) -> dict[str,
 
 def _replies_last_hour(subscriber: Subscriber) -> int:
     since = timezone.now() - timedelta(hours=1)
+    # Replies only: reminders, advisories and the missed rows an outage leaves are not the
+    # person asking, and must not cost the most active reminder users their answers.
     return (
-        Message.objects.filter(subscriber=subscriber, direction=Message.Direction.OUTBOUND, created_at__gte=since)
+        Message.objects.filter(subscriber=subscriber, purpose=Message.Purpose.REPLY, created_at__gte=since)
         .exclude(state=Message.State.CANCELLED)
         .count()
     )

@@ -226,6 +226,26 @@ def test_the_reply_cap_is_per_number(text: Any, outbox: list[Any], settings: Any
     assert [sms.to for sms in outbox] == ["+32470000001", "+32470000002"]
 
 
+def test_the_reply_cap_counts_replies_not_reminders_or_advisories(text: Any, outbox: list[Any], settings: Any) -> None:
+    settings.SMS_REPLY_LIMIT_PER_HOUR = 2
+    text("KRAMP")
+    subscriber = Subscriber.objects.get()
+    kinds = [("reminder", "missed")] * 50 + [("reminder", "submitted"), ("advisory", "submitted")]
+    for n, (purpose, state) in enumerate(kinds):
+        Message.objects.create(
+            direction="out",
+            purpose=purpose,
+            state=state,
+            slot=f"slot-{n}",
+            subscriber=subscriber,
+            phone_number=subscriber.phone_number,
+        )
+
+    assert text("OORZAAK") is not None
+    assert text("VOORKOMEN") is None  # the third reply in the hour
+    assert len(outbox) == 2
+
+
 def test_a_stop_word_is_confirmed_even_when_the_cap_is_reached(text: Any, outbox: list[Any], settings: Any) -> None:
     settings.SMS_REPLY_LIMIT_PER_HOUR = 1
     text("KRAMP")

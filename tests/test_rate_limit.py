@@ -14,6 +14,7 @@ from messaging import bulk, leases, ratelimit
 from messaging.models import Message
 from reminders.models import Subscriber
 from reminders.scheduler import reminders_plan_due
+from tests.conftest import free_port
 from tests.support.fake_twilio import FakeTwilio
 
 
@@ -64,10 +65,17 @@ def test_a_reply_takes_a_slot_without_waiting(shared_redis: str, settings: Any) 
     assert bulk_after.start - bulk_before.start == pytest.approx(0.6, abs=0.05)  # 5 bulk + 1 reply
 
 
-def test_the_reply_is_sent_when_redis_is_down(settings: Any) -> None:
+@pytest.mark.django_db
+def test_the_reply_is_sent_when_redis_is_down(text: Any, fake_twilio: FakeTwilio, settings: Any, caplog: Any) -> None:
     settings.SMS_RATE_LIMIT_PER_SECOND = 10.0
-    settings.REDIS_URL = "redis://127.0.0.1:1/0"
-    ratelimit.take_now("+3225550100")  # logs, does not raise
+    settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+
+    reply = text("KRAMP")
+
+    reply.refresh_from_db()
+    assert reply.state == Message.State.SUBMITTED
+    assert [request.params["Body"][:9] for request in fake_twilio.creates()] == ["Kramp in "]
+    assert "rate limiter unavailable" in caplog.text
 
 
 @pytest.mark.django_db

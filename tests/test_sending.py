@@ -6,9 +6,11 @@ Each test asserts on what crossed the HTTP boundary: how many requests, and what
 from __future__ import annotations
 
 import base64
+import threading
 from typing import Any
 
 import pytest
+from django.db import connection
 
 from messaging import services
 from messaging.models import Message
@@ -225,13 +227,29 @@ def test_an_opted_out_number_gets_nothing_even_if_a_reply_was_already_queued(
     assert [r.params["Body"][:9] for r in fake_twilio.creates()] == ["Kramp in ", "U ontvang"]
 
 
-def test_two_workers_claiming_the_same_message_send_it_once(text: Any, fake_twilio: FakeTwilio) -> None:
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_claiming_the_same_message_at_once_send_it_once(text: Any, fake_twilio: FakeTwilio) -> None:
     fake_twilio.then(Scripted(status=429, code=20429))
     reply = text("KRAMP")
     Message.objects.filter(pk=reply.pk).update(next_attempt_at=None)
+    # The winner holds its claim while Twilio answers slowly, so the other worker's claim
+    # comes in while the send is in flight.
+    fake_twilio.then(Scripted(delay=0.5))
+    start = threading.Barrier(2)
+    results: list[str] = []
 
-    first = services.message_send(message_id=reply.pk)
-    second = services.message_send(message_id=reply.pk)
+    def worker() -> None:
+        try:
+            start.wait(timeout=10)
+            results.append(services.message_send(message_id=reply.pk).state)
+        finally:
+            connection.close()  # each thread has its own database connection
 
-    assert (first.state, second.state) == (Message.State.SUBMITTED, "skipped")
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(results) == ["skipped", Message.State.SUBMITTED]
     assert len(fake_twilio.creates()) == 2  # the 429, then one real send
