@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -148,13 +148,37 @@ def _zone(name: str) -> ZoneInfo:
 
 
 def time_zone_for_number(phone_number: str) -> str:
-    """The number's time zone when its country has exactly one, else the configured default."""
+    """The number's time zone when all the zones its range may be in keep one clock, else the default.
+
+    A UK mobile may be in London, Guernsey, Jersey or the Isle of Man: four zones, one clock.
+    A Russian or Australian mobile spans several clocks: the configured default it is.
+    """
     try:
         number = phonenumbers.parse(phone_number, None)
     except phonenumbers.NumberParseException:
         return str(settings.REMINDER_DEFAULT_TIME_ZONE)
-    zones = [z for z in phone_time_zones.time_zones_for_number(number) if is_time_zone(z)]
-    return zones[0] if len(zones) == 1 else str(settings.REMINDER_DEFAULT_TIME_ZONE)
+    zones = tuple(sorted(z for z in phone_time_zones.time_zones_for_number(number) if is_time_zone(z)))
+    if zones and _keep_one_clock(zones):
+        # The country's main zone reads best in a confirmation: London, not Guernsey.
+        return next((z for z in zones if z in _MAIN_ZONES), zones[0])
+    return str(settings.REMINDER_DEFAULT_TIME_ZONE)
+
+
+_MAIN_ZONES = {"Europe/London"}
+
+
+@lru_cache(maxsize=256)
+def _keep_one_clock(zones: tuple[str, ...]) -> bool:
+    """Whether these zones show the same local time at every hour of this year and the next."""
+    if len(zones) == 1:
+        return True
+    start = datetime(timezone.now().year, 1, 1, tzinfo=UTC)
+    instants = [start + timedelta(hours=hours) for hours in range(0, 2 * 366 * 24, 6)]
+    first, *others = (_zone(name) for name in zones)
+    return all(
+        all(instant.astimezone(other).utcoffset() == instant.astimezone(first).utcoffset() for other in others)
+        for instant in instants
+    )
 
 
 def subscriber_zone(subscriber: Subscriber) -> ZoneInfo:

@@ -210,10 +210,18 @@ def test_without_a_home_zone_text_in_that_language_the_city_is_named(text: Any) 
     assert "09:00 (Brussels)" in reply.body  # not "Belgian time" in a German sentence
 
 
-def test_a_country_with_several_zones_gets_the_default(text: Any) -> None:
-    text("REMIND 8", sender="+61412345678")  # an Australian mobile: no single zone
+def test_a_country_with_several_clocks_gets_the_default(text: Any) -> None:
+    text("REMIND 8", sender="+61412345678")  # an Australian mobile: Perth to Sydney
 
     assert subscriber("+61412345678").time_zone == "Europe/Brussels"
+
+
+def test_a_uk_mobile_runs_on_london_time(text: Any) -> None:
+    # London, Guernsey, Jersey and the Isle of Man: four zones that keep one clock.
+    reply = text("REMIND 8", sender="+447911123456")
+
+    assert subscriber("+447911123456").time_zone == "Europe/London"
+    assert "08:00 (London)" in reply.body
 
 
 def test_an_emoji_and_a_long_message_with_times_are_handled(text: Any) -> None:
