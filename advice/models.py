@@ -162,7 +162,13 @@ class Keyword(models.Model):
         ),
     )
     topic = models.ForeignKey(
-        Topic, on_delete=models.CASCADE, null=True, blank=True, related_name="keywords", verbose_name=_("topic")
+        Topic,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="keywords",
+        verbose_name=_("topic"),
+        limit_choices_to={"kind": "advice"},
     )
     target_language = models.ForeignKey(
         Language,
@@ -198,6 +204,12 @@ class Keyword(models.Model):
             raise ValidationError({"word": _("A keyword needs at least one letter or digit.")}, code="empty")
         if self.action == self.Action.TOPIC and self.topic_id is None:
             raise ValidationError({"topic": _("Choose the topic this keyword replies with.")}, code="topic_required")
+        if self.topic is not None and self.topic.kind != Topic.Kind.ADVICE:
+            # Service messages and reminders have words filled in by the code that sends them.
+            raise ValidationError(
+                {"topic": _("A keyword can only reply with advice, not a service message or a reminder.")},
+                code="topic_not_advice",
+            )
         if self.action != self.Action.TOPIC and self.topic_id is not None:
             raise ValidationError({"topic": _("Only a topic keyword has a topic.")}, code="topic_not_allowed")
         if self.action != self.Action.LANGUAGE and self.target_language_id is not None:

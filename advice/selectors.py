@@ -52,6 +52,10 @@ def keyword_index_clear() -> None:
     _index_cache = None
 
 
+# A keyword pointing at a service message (saved before the admin refused it) is ignored.
+NOT_ADVICE = [Topic.Kind.SYSTEM, Topic.Kind.REMINDER]
+
+
 def _build_keyword_index() -> KeywordIndex:
     entries = [
         KeywordEntry(
@@ -71,7 +75,7 @@ def _build_keyword_index() -> KeywordIndex:
             target_language_id,
             whole_message_only,
             general,
-        ) in Keyword.objects.values_list(
+        ) in Keyword.objects.exclude(action=Keyword.Action.TOPIC, topic__kind__in=NOT_ADVICE).values_list(
             "normalized",
             "language_id",
             "action",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,6 +27,7 @@ from django.utils import timezone
 
 from advice import selectors as advice_selectors
 from advice.conversation import Decision, Effect, decide
+from advice.models import Topic
 from messaging import ratelimit
 from messaging.backends import OutgoingSms, SendError, get_backend
 from messaging.encoding import render_sms_text, sms_size
@@ -163,6 +165,9 @@ def _apply(decision: Decision, subscriber: Subscriber, body: str) -> subscriber_
     return subscriber_services.Reply(decision.reply_topic)
 
 
+UNFILLED_PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+
+
 def fill_placeholders(text: str, params: Mapping[str, str]) -> str:
     """Put the values into a service message's {placeholders}; other braces stay as written."""
     for name, value in params.items():
@@ -193,6 +198,16 @@ def _create_reply(
         inbound.note = f"{decision.note} -> {answer.topic}"
     params = {**answer.params, **_topic_params(answer, text.language)}
     body = render_sms_text(fill_placeholders(text.sms_text, params))
+    unfilled = UNFILLED_PLACEHOLDER.findall(body)
+    if unfilled and answer.topic != Topic.MENU:
+        # A text meant for other words ("{start}") reached by a path that has none: never
+        # send the braces; the menu is an answer, silence is not.
+        logger.error("topic %r has unfilled %s: message %s gets the menu", answer.topic, unfilled, inbound.pk)
+        inbound.note = f"{inbound.note or decision.note}; {answer.topic} has unfilled {', '.join(unfilled)}: menu"
+        return _create_reply(inbound, subscriber, decision, subscriber_services.Reply(Topic.MENU))
+    if unfilled:
+        logger.error("the menu has unfilled %s: message %s not answered", unfilled, inbound.pk)
+        return None
     size = sms_size(body)
     # Created claimed by this worker, which sends it as soon as this commits. If the worker
     # dies first, the sweeper finds a stale claim and asks Twilio before sending.

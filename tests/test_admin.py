@@ -28,7 +28,7 @@ def test_the_topic_page_shows_every_translation_with_its_size(staff: Client) -> 
 
     assert response.status_code == 200
     page = response.content.decode()
-    assert "GSM-7, 221 characters, 2 segments" in page
+    assert "GSM-7, 232 characters, 2 segments" in page
     assert "UCS-2" in page and "ï" in page  # French "thyroïdienne" costs UCS-2, and the page says why
 
 
@@ -74,6 +74,31 @@ def test_a_topic_keyword_without_a_topic_is_refused(staff: Client) -> None:
 
     assert response.status_code == 200
     assert "Choose the topic this keyword replies with." in response.content.decode()
+
+
+def test_a_keyword_cannot_reply_with_a_service_message(staff: Client, text: Any, outbox: list[Any]) -> None:
+    quiet = Topic.objects.get(slug=Topic.REMINDERS_QUIET)  # "... between {start} and {end} ..."
+    response = staff.post(
+        "/admin/advice/keyword/add/", {"word": "CRAMPON", "language": "fr", "action": "topic", "topic": quiet.pk}
+    )
+
+    assert response.status_code == 200
+    assert not Keyword.objects.filter(word="CRAMPON").exists()
+    # One saved before the admin refused it is ignored: the person gets the menu, never braces.
+    Keyword.objects.create(word="CRAMPON", language_id="fr", action="topic", topic=quiet)
+    reply = text("CRAMPON")
+    assert reply is not None and reply.topic.slug == Topic.MENU
+    assert "{" not in outbox[0].body
+
+
+def test_a_text_with_a_placeholder_it_cannot_fill_is_never_sent(text: Any, outbox: list[Any], caplog: Any) -> None:
+    TopicTranslation.objects.filter(topic__slug="cramp", language_id="en").update(sms_text="Cramp? Rest until {end}.")
+
+    reply = text("CRAMP")
+
+    assert reply is not None and reply.topic.slug == Topic.MENU
+    assert "{end}" not in outbox[0].body
+    assert "unfilled" in caplog.text
 
 
 def test_a_duplicate_keyword_is_refused_whatever_its_accents(staff: Client) -> None:

@@ -117,7 +117,7 @@ def test_reminder_texts_rotate_and_never_repeat_twice_in_a_row(fake_twilio: Fake
     assert all(a != b for a, b in itertools.pairwise(bodies))
     assert bodies[0].startswith("Reminder: you can prevent leg cramps by drinking enough")
     assert bodies[1] == "Reminder: to prevent leg cramps, it is advisable to drink less alcohol and caffeine."
-    assert bodies[2].startswith("Reminder: during intense effort and at very high temperatures")
+    assert bodies[2].startswith("Reminder: in case of intense effort and very high temperatures")
     assert bodies[3].startswith("Reminder: if a cramp comes, you can relax the muscle by stretching it.")
     assert bodies[4] == bodies[0]
 

@@ -43,7 +43,7 @@ def test_remind_alone_subscribes_at_the_default_times_and_confirms_them(text: An
             "Reminders on: you will get a short reminder at 08:00, 12:30",
         ),
         ("REMIND 8am 5:30pm", ["08:00", "17:30"], "Reminders on:"),
-        ("RAPPEL 8h30 19h", ["08:30", "19:00"], "Rappels actifs : vous recevrez un court rappel à 08:30, 19:00"),
+        ("RAPPEL 8h30 19h", ["08:30", "19:00"], "Rappels activés : vous recevrez un court rappel à 08:30, 19:00"),
         (
             "HERINNER 08.30",
             ["08:30"],
@@ -136,7 +136,7 @@ def test_start_while_paused_resumes(text: Any) -> None:
     text("PAUSE")
     reply = text("REPRENDRE")
 
-    assert reply.body.startswith("Rappels actifs")
+    assert reply.body.startswith("Rappels activés")
     assert not subscriber().is_paused()
 
 

@@ -227,7 +227,7 @@ def test_an_opted_out_number_gets_nothing_even_if_a_reply_was_already_queued(
     assert [r.params["Body"][:9] for r in fake_twilio.creates()] == ["Kramp in ", "U ontvang"]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_workers_claiming_the_same_message_at_once_send_it_once(text: Any, fake_twilio: FakeTwilio) -> None:
     fake_twilio.then(Scripted(status=429, code=20429))
     reply = text("KRAMP")

@@ -193,7 +193,7 @@ TEXTS = {
             "Very high temperatures or intense effort: you can prevent leg cramps by drinking enough to stay "
             "well hydrated. In these conditions it is also advisable to add salt and sugar to the water. Text CRAMP "
             "for what to do during a cramp.",
-            "You can prevent leg cramps by drinking enough to stay well hydrated. During intense effort and at "
+            "You can prevent leg cramps by drinking enough to stay well hydrated. In case of intense effort and "
             "very high temperatures, it is also advisable to add salt and sugar to the water. Text CRAMP for what "
             "to do during a cramp.",
         ),
@@ -240,7 +240,7 @@ TEXTS = {
             "OORZAAK - oorzaken\nVOORKOMEN - voorkomen\nDOKTER - wanneer naar de arts\nMAGNESIUM - magnesium\n"
             "BRON - waar dit advies vandaan komt\nHERINNER - herinneringen om te drinken\n"
             "STOP - geen berichten meer\nNL FR DE EN - taal",
-            "Advies bij beenkrampen. Stuur een woord:\nKRAMP - wat nu doen\nUITLEG - wat krampen zijn\nOORZAAK\n"
+            "Advies bij beenkrampen. Stuur een woord:\nKRAMP - wat te doen\nUITLEG - wat krampen zijn\nOORZAAK\n"
             "VOORKOMEN\nHITTE - hitte en inspanning\nDOKTER - wanneer naar de arts\n"
             "ONDERZOEK - wat de arts onderzoekt\nMAGNESIUM\nBRON - bron van dit advies\n"
             "HERINNER - herinneringen\nSTOP - geen berichten meer\nNL FR DE EN - taal",
@@ -253,7 +253,7 @@ TEXTS = {
             "Crampes aux jambes. Envoyez un mot :\nCRAMPE - que faire\nDÉFINITION - qu'est-ce qu'une crampe\n"
             "CAUSES\nPRÉVENTION\nCHALEUR - chaleur et efforts\nMÉDECIN - quand consulter\n"
             "EXAMEN - l'examen du médecin\nMAGNÉSIUM\nSOURCE - source des conseils\nRAPPEL - rappels\n"
-            "ARRET - ne plus rien recevoir\nNL FR DE EN - langue",
+            "STOP - ne plus rien recevoir\nNL FR DE EN - langue",
         ),
         "de": (
             "Rat bei Beinkrämpfen. Senden Sie ein Wort:\nKRAMPF - was tun\nERKLÄRUNG - was Krämpfe sind\n"
@@ -262,8 +262,8 @@ TEXTS = {
             "STOPP - keine Nachrichten mehr\nNL FR DE EN - Sprache",
             "Rat bei Beinkrämpfen. Senden Sie ein Wort:\nKRAMPF - was tun\nERKLÄRUNG - was Krämpfe sind\n"
             "URSACHEN\nVORBEUGEN\nHITZE - Hitze und Anstrengung\nARZT - wann zum Arzt\n"
-            "UNTERSUCHUNG - beim Arzt\nMAGNESIUM\nQUELLE - Herkunft der Ratschläge\n"
-            "ERINNERUNG - Erinnerungen\nSTOPP - keine Nachrichten mehr\nNL FR DE EN - Sprache",
+            "UNTERSUCHUNG - was der Arzt prüft\nMAGNESIUM\nQUELLE - Herkunft der Ratschläge\n"
+            "ERINNERUNG\nSTOPP - keine Nachrichten mehr\nNL FR DE EN - Sprache",
         ),
     },
     "opted-in": {
@@ -271,7 +271,7 @@ TEXTS = {
             "Bon retour : vous recevrez à nouveau les messages de ce service. Envoyez AIDE pour le menu, "
             "ARRET pour ne plus les recevoir.",
             "Bon retour parmi nous : vous recevrez à nouveau les messages de ce service. Envoyez AIDE pour le "
-            "menu, ARRET pour ne plus les recevoir.",
+            "menu, STOP pour ne plus les recevoir.",
         ),
     },
     # "français" costs UCS-2: one segment of 70 characters instead of two.
@@ -305,6 +305,78 @@ TEXTS = {
 }
 
 # slug -> field -> (OLD, NEW): what editors and reviewers read about a topic.
+# An independent review of these corrections (translation and clinical reading) found more:
+# English "during intense effort and at very high temperatures" reads as two situations (one
+# condition, as the leaflet and the other languages say); diuretics unexplained in French and
+# English where Dutch and German explain them; French ARRET misspelt (Ê costs UCS-2: STOP,
+# also a French stop word, instead); a German comma before "oder".
+REVIEWED = {
+    "prevention": {
+        "en": (
+            "You can prevent leg cramps by drinking enough to stay well hydrated. It is advisable to drink "
+            "less alcohol and caffeine. During intense effort and at very high temperatures, it is also "
+            "advisable to add salt and sugar to the water.",
+            "You can prevent leg cramps by drinking enough to stay well hydrated. It is advisable to drink "
+            "less alcohol and caffeine. In case of intense effort and very high temperatures, it is also "
+            "advisable to add salt and sugar to the water.",
+        ),
+    },
+    "reminder-salt-sugar": {
+        "en": (
+            "Reminder: during intense effort and at very high temperatures, it is advisable to add salt and "
+            "sugar to the water.",
+            "Reminder: in case of intense effort and very high temperatures, it is advisable to add salt and "
+            "sugar to the water.",
+        ),
+    },
+    "causes": {
+        "en": (
+            "Possible causes of leg cramps:\n- lack of sodium (part of salt)\n- lack of oxygen in the "
+            "muscles (e.g. intense exertion)\n- sudden movement after a long rest\n- dehydration\n- diuretics\n"
+            "- cholesterol-lowering medicines (statins)\n- fluid retention in the legs (oedema)\n- pregnancy\n"
+            "- disorders of the nerves of the leg\nBut most of the time, no trigger is found.",
+            "Possible causes of leg cramps:\n- lack of sodium (part of salt)\n- lack of oxygen in the "
+            "muscles (e.g. intense exertion)\n- sudden movement after a long rest\n- dehydration\n"
+            "- diuretics (water tablets)\n"
+            "- cholesterol-lowering medicines (statins)\n- fluid retention in the legs (oedema)\n- pregnancy\n"
+            "- disorders of the nerves of the leg\nBut most of the time, no trigger is found.",
+        ),
+        "fr": (
+            "Causes possibles des crampes aux jambes :\n- manque de sodium (composant du sel)\n"
+            "- manque d'oxygène dans les muscles (p. ex. effort intense)\n- mouvement brusque après un long "
+            "repos\n- déshydratation\n- diurétiques\n- médicaments qui diminuent le cholestérol (statines)\n"
+            "- rétention d'eau dans les jambes (oedème)\n- grossesse\n- troubles des nerfs de la jambe\n"
+            "Mais le plus souvent, aucun facteur déclenchant n'est identifié.",
+            "Causes possibles des crampes aux jambes :\n- manque de sodium (composant du sel)\n"
+            "- manque d'oxygène dans les muscles (p. ex. effort intense)\n- mouvement brusque après un long "
+            "repos\n- déshydratation\n- diurétiques (médicaments qui font uriner)\n"
+            "- médicaments qui diminuent le cholestérol (statines)\n"
+            "- rétention d'eau dans les jambes (oedème)\n- grossesse\n- troubles des nerfs de la jambe\n"
+            "Mais le plus souvent, aucun facteur déclenchant n'est identifié.",
+        ),
+    },
+    "reminders-on": {
+        "fr": (
+            "Rappels actifs : vous recevrez un court rappel à {times} ({zone}). Pour changer les heures, "
+            "envoyez RAPPEL et les nouvelles heures, p. ex. RAPPEL 9h 12h30 17h. PAUSE pour suspendre, ARRET pour ne plus "
+            "rien recevoir.",
+            "Rappels activés : vous recevrez un court rappel à {times} ({zone}). Pour changer les heures, "
+            "envoyez RAPPEL et les nouvelles heures, p. ex. RAPPEL 9h 12h30 17h. PAUSE pour suspendre, STOP pour ne plus "
+            "rien recevoir.",
+        ),
+    },
+    "reminders-none": {
+        "de": (
+            "Sie haben keine Erinnerungen. Senden Sie ERINNERUNG für eine Erinnerung um {times}, oder "
+            "ERINNERUNG und Ihre eigenen Zeiten.",
+            "Sie haben keine Erinnerungen. Senden Sie ERINNERUNG für eine Erinnerung um {times} oder "
+            "ERINNERUNG und Ihre eigenen Zeiten.",
+        ),
+    },
+}
+for _slug, _by_language in REVIEWED.items():
+    TEXTS.setdefault(_slug, {}).update(_by_language)
+
 TOPIC_FIELDS = {
     "cramp": {
         "source": (
@@ -348,18 +420,18 @@ NEW_TOPICS = [
         "measure, among other things, salts, blood sugar (blood sugar) and thyroid function.",
         "sms": {
             "en": "The doctor will examine your legs (skin, blood circulation, tenderness, fluid retention or "
-            "varicose veins, muscle condition) and take a blood sample to measure, among other things, salts, "
-            "blood sugar and thyroid function.",
+            "varicose veins, muscle condition) and take a blood sample to measure, among other things, salts "
+            "(minerals), blood sugar and thyroid function.",
             "nl": "De arts onderzoekt uw benen (huid, bloedsomloop, drukpijn, vochtophoping of spataders, toestand "
-            "van de spieren) en neemt een bloedstaal om onder meer de zouten, de bloedsuiker en de "
+            "van de spieren) en neemt een bloedstaal om onder meer de zouten (mineralen), de bloedsuiker en de "
             "schildklierwerking te meten.",
             # "thyroïdienne" and "œdème" cost UCS-2: three segments of 67 characters.
             "fr": "Le médecin examine vos jambes : peau, circulation, douleur à la pression, œdème, varices, état "
             "musculaire. Une prise de sang mesure notamment les sels minéraux, la glycémie et la fonction "
             "thyroïdienne.",
             "de": "Der Arzt untersucht Ihre Beine (Haut, Durchblutung, Druckempfindlichkeit, Wassereinlagerungen "
-            "oder Krampfadern, Zustand der Muskeln) und nimmt Blut ab, um unter anderem Salze, Blutzucker und "
-            "Schilddrüsenfunktion zu messen.",
+            "oder Krampfadern, Zustand der Muskeln) und nimmt Blut ab, um unter anderem Salze (Mineralstoffe), "
+            "Blutzucker und Schilddrüsenfunktion zu messen.",
         },
         "keywords": {"en": ["EXAM"], "nl": ["ONDERZOEK"], "fr": ["EXAMEN"], "de": ["UNTERSUCHUNG"]},
         # ONDERZOEK and UNTERSUCHUNG also mean research ("Wat zegt het onderzoek over magnesium?",
