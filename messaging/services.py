@@ -9,23 +9,31 @@ Exactly-once rests on the database, not on Celery:
   (pending -> sending); so two workers never send the same row;
 - an attempt that may have reached Twilio (a timeout, a 5xx, a worker that died mid-send)
   marks the row `uncertain`, and the next attempt asks Twilio before sending again.
+
+Failure is contained to one message: an inbound message whose handling raises (or kills
+its worker) is tried at most INBOUND_MAX_ATTEMPTS times, then answered with the menu and
+recorded `failed`; the sweeper takes the oldest work first and at most SWEEP_PER_NUMBER
+messages of one number per sweep.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, F, Q, QuerySet, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from advice import selectors as advice_selectors
 from advice.conversation import Decision, Effect, decide
+from advice.models import Topic
 from messaging import ratelimit
 from messaging.backends import OutgoingSms, SendError, get_backend
 from messaging.encoding import render_sms_text, sms_size
@@ -39,6 +47,13 @@ logger = logging.getLogger(__name__)
 
 STATUS_CALLBACK_PATH = "/twilio/sms/status/"
 MAX_STORED_VALUE = 10_000  # characters kept of any one webhook parameter
+# Handling one inbound message again after a failure helps when the failure was passing
+# (a lost database connection, a deadlock); a failure that repeats is a bug or poison
+# input, and the person gets the menu instead of silence.
+INBOUND_MAX_ATTEMPTS = 3
+# One number's messages are handled one at a time anyway (its subscriber row is locked):
+# queueing more of them per sweep only lets one number crowd out everyone else.
+SWEEP_PER_NUMBER = 5
 
 
 def _clean(value: str) -> str:
@@ -105,6 +120,105 @@ def inbound_sms_record(*, params: Mapping[str, str]) -> InboundRecorded:
     else:
         logger.warning("inbound SMS %s (message %s) from %r not answered: %s", sid, message.pk, raw_from[:40], note)
     return InboundRecorded(message, created=True)
+
+
+@dataclass(frozen=True)
+class InboundHandled:
+    reply: Message | None  # claimed for sending: `message_deliver` it
+    retry_in: float | None = None  # seconds until handling should be tried again
+
+
+def inbound_sms_process(*, message_id: int) -> InboundHandled:
+    """Handle one inbound message, containing any failure to it.
+
+    Every attempt is counted before it starts (and committed), so that an attempt that
+    kills its worker counts too. A failed attempt asks for a retry; the last one, or a
+    message whose earlier attempts never finished, gets the menu and the state `failed`.
+    """
+    attempt = _inbound_attempt_start(message_id)
+    if attempt is None:
+        return InboundHandled(None)  # handled already, or not ours to handle
+    if attempt > INBOUND_MAX_ATTEMPTS:
+        return InboundHandled(_inbound_give_up(message_id, attempts=attempt - 1, error=None))
+    try:
+        return InboundHandled(inbound_sms_handle(message_id=message_id))
+    except Exception as error:
+        if attempt >= INBOUND_MAX_ATTEMPTS:
+            return InboundHandled(_inbound_give_up(message_id, attempts=attempt, error=error))
+        delay = retry_delay(attempt)
+        # The exception's text may quote the message or the number: its type and place only.
+        logger.warning(
+            "inbound message %s: attempt %s of %s failed (%s), retrying in %.1f s",
+            message_id,
+            attempt,
+            INBOUND_MAX_ATTEMPTS,
+            _where(error),
+            delay,
+        )
+        return InboundHandled(None, retry_in=delay)
+
+
+def _inbound_attempt_start(message_id: int) -> int | None:
+    """Count one more attempt at a received message; its attempts so far, or None if not received."""
+    table = Message._meta.db_table
+    # One statement, committed at once (autocommit): it must outlive a rolled-back attempt
+    # and a worker that dies. RETURNING saves a second query on the hot path.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE "{table}" SET "attempts" = "attempts" + 1, "updated_at" = %s '  # noqa: S608 - model metadata only
+            'WHERE "id" = %s AND "direction" = %s AND "state" = %s RETURNING "attempts"',
+            [timezone.now(), message_id, Message.Direction.INBOUND, Message.State.RECEIVED],
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row else None
+
+
+def _where(error: BaseException) -> str:
+    """An exception's type and the line that raised it, without its text (which may hold personal data)."""
+    frames = traceback.extract_tb(error.__traceback__)
+    if not frames:
+        return type(error).__name__
+    last = frames[-1]
+    return f"{type(error).__name__} at {last.filename.rsplit('/', 1)[-1]}:{last.lineno} in {last.name}"
+
+
+def _inbound_give_up(message_id: int, *, attempts: int, error: BaseException | None) -> Message | None:
+    """Answer with the menu (unless opted out or over the hourly cap) and record the message as failed."""
+    cause = _where(error) if error is not None else "earlier attempts never finished (their worker died)"
+    note = f"could not be handled after {attempts} attempts ({cause})"
+    reply = None
+    try:
+        with transaction.atomic():
+            inbound = Message.objects.select_for_update().filter(pk=message_id).first()
+            if inbound is None or inbound.state != Message.State.RECEIVED:
+                return None
+            subscriber = subscriber_services.subscriber_get_for_update(phone_number=inbound.phone_number)
+            menu = Decision(Effect.NONE, Topic.MENU, subscriber.language_id, None, False, f"{note}: menu")
+            inbound.note = f"{note}: not answered (opted out)"
+            if not subscriber.is_opted_out:
+                inbound.note = menu.note
+                reply = _create_reply(inbound, subscriber, menu, subscriber_services.Reply(Topic.MENU))
+            inbound.subscriber = subscriber
+            inbound.state = Message.State.FAILED
+            inbound.language = subscriber.language_id or ""
+            inbound.save(update_fields=["subscriber", "state", "language", "note", "updated_at"])
+    except Exception as fallback_error:
+        # Not even the menu could be made: record the failure alone, so it is not tried again.
+        inbound_note = f"{note}; the menu failed too ({_where(fallback_error)})"
+        Message.objects.filter(pk=message_id, state=Message.State.RECEIVED).update(
+            state=Message.State.FAILED, note=inbound_note[:300], updated_at=timezone.now()
+        )
+        reply, note = None, inbound_note
+    stack = "".join(traceback.format_tb(error.__traceback__)) if error is not None else ""
+    # The one ERROR for this message. Frames show code, never values; the text is left out.
+    logger.error(
+        "inbound message %s %s; %s%s",
+        message_id,
+        note,
+        "answered with the menu" if reply is not None else "not answered",
+        f"\n{stack}" if stack else "",
+    )
+    return reply
 
 
 def inbound_sms_handle(*, message_id: int) -> Message | None:
@@ -284,6 +398,10 @@ def message_deliver(*, message: Message) -> SendResult:
         submitted = backend.send_sms(sms)
     except SendError as error:
         return record_failed_attempt(message, error)
+    except Exception as error:
+        # A bug, not Twilio: it may have struck after the request left, so ask before resending.
+        unexpected = SendError(f"unexpected {_where(error)}", outcome=Outcome.RETRY, uncertain=True)
+        return record_failed_attempt(message, unexpected)
     return record_submitted(message, submitted.sid, submitted.status)
 
 
@@ -459,32 +577,47 @@ class Swept:
 
 
 def messages_sweep(*, now: datetime | None = None, limit: int = 500) -> Swept:
-    """Find recorded work whose task was lost (Redis down, a worker killed) so it can be queued again."""
+    """Find recorded work whose task was lost (Redis down, a worker killed) so it can be queued again.
+
+    Oldest first, and at most SWEEP_PER_NUMBER inbound messages per number: a flood from one
+    number (or messages that keep failing) never keeps anyone else's messages waiting.
+    """
     now = now or timezone.now()
     stale = now - timedelta(seconds=settings.SMS_STALE_AFTER_SECONDS)
+    oldest_first = ("created_at", "id")
     # A send whose worker died mid-request may have reached Twilio: ask before resending.
     abandoned = list(
-        Message.objects.filter(
-            direction=Message.Direction.OUTBOUND, state=Message.State.SENDING, claimed_at__lt=stale
-        ).values_list("pk", flat=True)[:limit]
+        Message.objects.filter(direction=Message.Direction.OUTBOUND, state=Message.State.SENDING, claimed_at__lt=stale)
+        .order_by(*oldest_first)
+        .values_list("pk", flat=True)[:limit]
     )
     Message.objects.filter(pk__in=abandoned, state=Message.State.SENDING).update(
         state=Message.State.PENDING, uncertain=True, next_attempt_at=None, updated_at=now
     )
+    # updated_at, not created_at: a message whose handling was just tried (and is waiting
+    # for its retry) is not queued a second time.
     inbound = list(
-        Message.objects.filter(
-            direction=Message.Direction.INBOUND, state=Message.State.RECEIVED, created_at__lt=stale
-        ).values_list("pk", flat=True)[:limit]
+        Message.objects.filter(direction=Message.Direction.INBOUND, state=Message.State.RECEIVED, updated_at__lt=stale)
+        .annotate(
+            turn=Window(RowNumber(), partition_by=[F("phone_number")], order_by=[F("created_at").asc(), F("id").asc()])
+        )
+        .filter(turn__lte=SWEEP_PER_NUMBER)
+        .order_by(*oldest_first)
+        .values_list("pk", flat=True)[:limit]
     )
     # Scheduled messages are not queued one by one: bulk senders claim them (the reminder
     # tick starts senders whenever some wait).
     abandoned = list(
-        Message.objects.filter(pk__in=abandoned).exclude(purpose__in=BULK_PURPOSES).values_list("pk", flat=True)
+        Message.objects.filter(pk__in=abandoned)
+        .exclude(purpose__in=BULK_PURPOSES)
+        .order_by(*oldest_first)
+        .values_list("pk", flat=True)
     )
     outbound = list(
         Message.objects.filter(direction=Message.Direction.OUTBOUND, state=Message.State.PENDING)
         .exclude(purpose__in=BULK_PURPOSES)
         .filter(Q(next_attempt_at__lt=stale) | Q(next_attempt_at__isnull=True, updated_at__lt=stale))
+        .order_by(*oldest_first)
         .values_list("pk", flat=True)[:limit]
     )
     outbound = list(dict.fromkeys([*abandoned, *outbound]))
