@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import random
 import traceback
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -389,7 +389,10 @@ def message_deliver(*, message: Message) -> SendResult:
         ratelimit.take_now(ratelimit.sender_key(message.service_number))
     try:
         if message.uncertain:
-            earlier = backend.find_submitted(sms, since=message.created_at)
+            try:
+                earlier = backend.find_submitted(sms, since=message.created_at)
+            except SendError as error:
+                return record_failed_lookup(message, error)
             if earlier is not None:
                 logger.info(
                     "message %s: an earlier attempt reached Twilio as %s; not sent again", message.pk, earlier.sid
@@ -453,16 +456,37 @@ def record_failed_attempt(message: Message, error: SendError) -> SendResult:
         return record_final(message, Message.State.FAILED, error=error, note=f"Twilio refused the message{code}")
 
     uncertain = message.uncertain or error.uncertain
-    if message.attempts >= settings.SMS_SEND_MAX_ATTEMPTS:
-        logger.error("message %s failed after %s attempts: %s", message.pk, message.attempts, error.message)
-        return record_final(
-            message,
-            Message.State.FAILED,
-            error=error,
-            uncertain=uncertain,
-            note=f"gave up after {message.attempts} attempts{code}",
-        )
-    delay = retry_delay(message.attempts)
+    waited = _retry_window_used(message)
+    if message.attempts >= settings.SMS_SEND_MAX_ATTEMPTS and waited >= _retry_window():
+        return _give_up(message, error, uncertain=uncertain, waited=waited)
+    return _retry_later(message, error, uncertain=uncertain, waited=waited)
+
+
+def record_failed_lookup(message: Message, error: SendError) -> SendResult:
+    """Twilio could not be asked whether an earlier attempt reached it: nothing was sent.
+
+    Not a send attempt (the claim counted one: it is given back), so an outage that fails
+    the look-ups too does not use up the count; the retry window still bounds it.
+    """
+    Message.objects.filter(pk=message.pk, state=Message.State.SENDING).update(attempts=F("attempts") - 1)
+    message.attempts -= 1
+    waited = _retry_window_used(message)
+    if waited >= _retry_window():
+        return _give_up(message, error, uncertain=True, waited=waited)
+    return _retry_later(message, error, uncertain=True, waited=waited)
+
+
+def _retry_window() -> timedelta:
+    return timedelta(minutes=settings.SMS_RETRY_WINDOW_MINUTES)
+
+
+def _retry_window_used(message: Message) -> timedelta:
+    return timezone.now() - (message.retrying_since or message.created_at)
+
+
+def _retry_later(message: Message, error: SendError, *, uncertain: bool, waited: timedelta) -> SendResult:
+    code = f" (error {error.code})" if error.code else ""
+    delay = retry_delay(message.attempts, waited=waited.total_seconds())
     now = timezone.now()
     Message.objects.filter(pk=message.pk, state=Message.State.SENDING).update(
         state=Message.State.PENDING,
@@ -473,9 +497,11 @@ def record_failed_attempt(message: Message, error: SendError) -> SendResult:
         updated_at=now,
     )
     logger.warning(
-        "message %s attempt %s failed, retrying in %.1f s%s: %s",
+        "message %s after %s attempt(s) in %.0f s failed%s, retrying in %.1f s%s: %s",
         message.pk,
         message.attempts,
+        waited.total_seconds(),
+        code,
         delay,
         " (Twilio is asked first)" if uncertain else "",
         error.message,
@@ -483,10 +509,49 @@ def record_failed_attempt(message: Message, error: SendError) -> SendResult:
     return SendResult(Message.State.PENDING, retry_in=delay)
 
 
-def retry_delay(attempts: int) -> float:
-    """Exponential backoff with jitter: half the step fixed, half random, capped."""
-    step = min(float(settings.SMS_RETRY_MAX_SECONDS), settings.SMS_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+def _give_up(message: Message, error: SendError, *, uncertain: bool, waited: timedelta) -> SendResult:
+    code = f" (error {error.code})" if error.code else ""
+    minutes = waited.total_seconds() / 60
+    note = f"gave up after {message.attempts} attempt(s) in {minutes:.0f} min{code}: retry it from the admin"
+    logger.error("message %s %s: %s", message.pk, note, error.message)
+    return record_final(message, Message.State.GAVE_UP, error=error, uncertain=uncertain, note=note)
+
+
+def retry_delay(attempts: int, *, waited: float = 0.0) -> float:
+    """Exponential backoff with jitter: half the step fixed, half random, capped.
+
+    The step doubles with each attempt, and is at least half the time already waited, so
+    retries that are not attempts (failed look-ups) back off as well.
+    """
+    step = settings.SMS_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
+    step = min(float(settings.SMS_RETRY_MAX_SECONDS), max(step, waited / 2))
     return float(step / 2 + random.uniform(0, step / 2))
+
+
+def messages_retry(*, message_ids: Iterable[int]) -> list[int]:
+    """Give outgoing messages that gave up a new retry window (an admin's retry after an outage).
+
+    Returns the ids retried. An attempt that may have reached Twilio stays `uncertain`, so the
+    retry asks Twilio before sending: a retry never sends a message twice.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Message.objects.select_for_update()
+            .filter(pk__in=list(message_ids), direction=Message.Direction.OUTBOUND, state=Message.State.GAVE_UP)
+            .values_list("pk", flat=True)
+        )
+        Message.objects.filter(pk__in=ids).update(
+            state=Message.State.PENDING,
+            attempts=0,
+            next_attempt_at=None,
+            retrying_since=now,
+            note="retried from the admin",
+            updated_at=now,
+        )
+    if ids:
+        logger.info("%s message(s) that gave up are retried: %s", len(ids), ids[:20])
+    return ids
 
 
 def record_final(

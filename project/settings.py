@@ -206,6 +206,10 @@ CONTENT_CACHE_SECONDS = env.get_float("CONTENT_CACHE_SECONDS", default=10.0, min
 BENCHMARK_ENDPOINTS = env.get_bool("BENCHMARK_ENDPOINTS", default=False)
 SMS_REPLY_LIMIT_PER_HOUR = env.get_int("SMS_REPLY_LIMIT_PER_HOUR", default=20, minimum=1)
 SMS_SEND_MAX_ATTEMPTS = env.get_int("SMS_SEND_MAX_ATTEMPTS", default=6, minimum=1, maximum=20)
+# The retry budget is time as well as a count: a message with retryable errors (5xx, 429,
+# network) gives up only once it has had SMS_SEND_MAX_ATTEMPTS attempts AND is older than
+# this, so an outage shorter than the window loses nothing.
+SMS_RETRY_WINDOW_MINUTES = env.get_float("SMS_RETRY_WINDOW_MINUTES", default=60.0, minimum=0.0, maximum=1440.0)
 SMS_RETRY_BASE_SECONDS = env.get_float("SMS_RETRY_BASE_SECONDS", default=2.0, minimum=0.0)
 SMS_RETRY_MAX_SECONDS = env.get_float("SMS_RETRY_MAX_SECONDS", default=300.0, minimum=0.0)
 # How long recorded work may wait before the sweeper re-queues it (its task was lost).

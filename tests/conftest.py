@@ -6,12 +6,15 @@ import socket
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.utils import timezone
 
 from advice.selectors import keyword_index_clear
 from messaging.backends import get_backend
@@ -92,6 +95,23 @@ def fake_twilio(settings: Any) -> Iterator[FakeTwilio]:
     fake.stop()
     for record in fake.creates():
         assert not record.violations, f"request Twilio's spec does not allow: {record.violations}"
+
+
+@dataclass
+class Clock:
+    now: datetime
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: Any) -> Clock:
+    """timezone.now() stands still (for services, auto_now fields, everything) until advanced."""
+    frozen = Clock(timezone.now())
+    monkeypatch.setattr(timezone, "now", lambda: frozen.now)
+    return frozen
 
 
 def free_port() -> int:
