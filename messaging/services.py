@@ -34,7 +34,7 @@ from django.utils import timezone
 from advice import selectors as advice_selectors
 from advice.conversation import Decision, Effect, decide
 from advice.models import Topic
-from messaging import ratelimit
+from messaging import ratelimit, twilio_ids
 from messaging.backends import OutgoingSms, SendError, get_backend
 from messaging.encoding import render_sms_text, sms_size
 from messaging.models import BULK_PURPOSES, PROVIDER_STATUS_RANK, Message
@@ -90,8 +90,9 @@ def inbound_sms_record(*, params: Mapping[str, str]) -> InboundRecorded:
 
     phone = to_e164(raw_from, region=clean.get("FromCountry") or None)
     our_numbers = {settings.TWILIO_FROM_NUMBER, clean.get("To", "")}
-    if not sid:
-        state, note = Message.State.REJECTED, "no MessageSid: not from Twilio's webhook"
+    malformed = twilio_ids.message_sid_problem(clean)
+    if malformed:
+        state, note = Message.State.REJECTED, malformed
     elif not raw_from:
         state, note = Message.State.IGNORED, "no From: nobody to answer"
     elif phone is None:
@@ -102,7 +103,8 @@ def inbound_sms_record(*, params: Mapping[str, str]) -> InboundRecorded:
         state, note = Message.State.RECEIVED, ""
     fields.update(phone_number=phone or raw_from[:64], state=state, note=note)
 
-    if not sid:
+    if malformed:
+        # Kept for the record, without the SID (it is not one), and never answered.
         message = Message.objects.create(**fields)
         logger.warning("inbound SMS %s rejected: %s", message.pk, note)
         return InboundRecorded(message, created=True)
