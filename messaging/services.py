@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import traceback
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -595,27 +596,59 @@ def _advance_status(rows: QuerySet[Message], status: str) -> int:
     )
 
 
-def message_status_update(*, params: Mapping[str, str], message_ref: str = "") -> bool:
-    """Apply one status callback. Returns False when it names no message of ours."""
+# What a status callback may carry, as ASCII digits (str.isdigit() accepts "²", which int()
+# refuses): our message id in ?m=, and Twilio's ErrorCode, which must fit the error_code column
+# (a PostgreSQL integer).
+_MESSAGE_REF = re.compile(r"[0-9]{1,18}", re.ASCII)
+_ERROR_CODE = re.compile(r"[0-9]{1,10}", re.ASCII)
+MAX_ERROR_CODE = 2_147_483_647
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    known: bool  # it named a message of ours
+    refused: str = ""  # why it was refused (malformed): nothing was applied
+
+
+def message_status_update(*, params: Mapping[str, str], message_ref: str = "") -> StatusUpdate:
+    """Apply one status callback: the status and its consequences together, or nothing.
+
+    A callback whose identifiers or error code are malformed is refused before anything is
+    read or written (a NUL or an out-of-range number would fail in PostgreSQL halfway).
+    """
+    raw_code = (params.get("ErrorCode") or "").strip()
+    refused = twilio_ids.message_sid_problem(params) or ""
+    if not refused and message_ref and not _MESSAGE_REF.fullmatch(message_ref):
+        refused = "malformed message reference (?m=)"
+    if not refused and raw_code and not (_ERROR_CODE.fullmatch(raw_code) and int(raw_code) <= MAX_ERROR_CODE):
+        refused = "malformed ErrorCode"
+    if refused:
+        logger.warning("status callback refused: %s", refused)
+        return StatusUpdate(known=False, refused=refused)
+
     sid = params.get("MessageSid") or params.get("SmsSid") or ""
     status = (params.get("MessageStatus") or params.get("SmsStatus") or "").strip().lower()
-    raw_code = (params.get("ErrorCode") or "").strip()
-    code = int(raw_code) if raw_code.isdigit() else None
+    code = int(raw_code) if raw_code else None
+    with transaction.atomic():
+        known = _apply_status(sid, status, code, message_ref)
+    return StatusUpdate(known=known)
 
-    message = Message.objects.filter(provider_sid=sid).first() if sid else None
-    if message is None and message_ref.isdigit():
+
+def _apply_status(sid: str, status: str, code: int | None, message_ref: str) -> bool:
+    message = Message.objects.filter(provider_sid=sid).first()
+    if message is None and message_ref:
         message = Message.objects.filter(pk=int(message_ref), direction=Message.Direction.OUTBOUND).first()
-        if message is not None and sid and not message.provider_sid:
+        if message is not None and not message.provider_sid:
             # The callback overtook the worker, or answers an attempt that timed out.
-            Message.objects.filter(pk=message.pk, state__in=[Message.State.PENDING, Message.State.SENDING]).update(
-                state=Message.State.SUBMITTED, uncertain=False, next_attempt_at=None
-            )
+            Message.objects.filter(
+                pk=message.pk, state__in=[Message.State.PENDING, Message.State.SENDING, Message.State.GAVE_UP]
+            ).update(state=Message.State.SUBMITTED, uncertain=False, next_attempt_at=None)
             Message.objects.filter(pk=message.pk, provider_sid__isnull=True).update(provider_sid=sid)
     if message is None:
-        logger.warning("status callback for unknown message %r (status %r): ignored", sid, status)
+        logger.warning("status callback for unknown message %r (status %r): ignored", sid, status[:20])
         return False
     if status not in PROVIDER_STATUS_RANK:
-        logger.warning("status callback for message %s has unknown status %r: ignored", message.pk, status)
+        logger.warning("status callback for message %s has unknown status %r: ignored", message.pk, status[:20])
         return True
 
     advanced = _advance_status(Message.objects.filter(pk=message.pk), status)

@@ -29,6 +29,15 @@ STATUS_PATH = "/twilio/sms/status/"
 OUR_NUMBER = "+3225550100"
 
 
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_backends() -> Iterator[None]:
     keyword_index_clear()
