@@ -142,3 +142,20 @@ def test_the_retry_action_is_offered_in_the_operators_language(staff: Client, te
     page = staff.get("/admin/messaging/message/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
 
     assert "Opnieuw versturen (opgegeven berichten)" in page
+
+
+def test_a_look_up_that_cannot_reach_twilio_logs_no_phone_number(text: Any, settings: Any, caplog: Any) -> None:
+    from messaging.backends import get_backend
+    from tests.conftest import free_port
+
+    settings.SMS_BACKEND = "twilio"
+    settings.TWILIO_API_BASE_URL = f"http://127.0.0.1:{free_port()}"  # nothing listens
+    get_backend.cache_clear()  # type: ignore[attr-defined]
+    reply = text("KRAMP")
+    Message.objects.filter(pk=reply.pk).update(uncertain=True, next_attempt_at=None)
+
+    services.message_send(message_id=reply.pk)
+
+    reply.refresh_from_db()
+    assert "could not be asked" in reply.error_message
+    assert "470123456" not in caplog.text and "470123456" not in reply.error_message
