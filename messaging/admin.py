@@ -1,12 +1,16 @@
-"""Admin for the message log: every message in and out, read-only."""
+"""Admin for the message log: every message in and out, read-only; messages that gave up can be retried."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from messaging.models import Message
+from messaging import services, tasks
+from messaging.models import BULK_PURPOSES, Message
 
 
 @admin.register(Message)
@@ -24,6 +28,7 @@ class MessageAdmin(admin.ModelAdmin[Message]):
         "segments",
     ]
     list_filter = ["direction", "state", "provider_status", "channel", "purpose", "language"]
+    actions = ["retry_sending"]
     search_fields = ["phone_number", "provider_sid", "body"]
     date_hierarchy = "created_at"
     list_select_related = ["topic"]
@@ -34,7 +39,7 @@ class MessageAdmin(admin.ModelAdmin[Message]):
         (_("State"), {"fields": ["state", "note", "provider_sid", "provider_status", "error_code", "error_message"]}),
         (
             _("Delivery attempts"),
-            {"fields": ["attempts", "next_attempt_at", "claimed_at", "uncertain", "submitted_at"]},
+            {"fields": ["attempts", "next_attempt_at", "claimed_at", "retrying_since", "uncertain", "submitted_at"]},
         ),
         (_("Received"), {"fields": ["params", "created_at", "updated_at"]}),
     ]
@@ -46,6 +51,48 @@ class MessageAdmin(admin.ModelAdmin[Message]):
     @admin.display(description=_("text"))
     def excerpt(self, obj: Message) -> str:
         return obj.body if len(obj.body) <= 60 else obj.body[:57] + "..."
+
+    @admin.action(description=_("Retry sending (messages that gave up)"), permissions=["retry"])
+    def retry_sending(self, request: HttpRequest, queryset: QuerySet[Message]) -> None:
+        retried = services.messages_retry(message_ids=queryset.values_list("pk", flat=True))
+        replies = list(
+            Message.objects.filter(pk__in=retried).exclude(purpose__in=BULK_PURPOSES).values_list("pk", flat=True)
+        )
+        scheduled = len(retried) - len(replies)
+
+        def queue() -> None:
+            for message_id in replies:
+                tasks.queue(tasks.send_message, message_id)
+            if scheduled:
+                tasks.start_bulk_senders()
+
+        transaction.on_commit(queue)
+        skipped = queryset.count() - len(retried)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d message will be sent again.",
+                "%(count)d messages will be sent again.",
+                len(retried),
+            )
+            % {"count": len(retried)},
+            messages.SUCCESS if retried else messages.WARNING,
+        )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d message was left alone: only messages that gave up can be retried.",
+                    "%(count)d messages were left alone: only messages that gave up can be retried.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        # The log itself stays read-only; retrying sends SMS, so it needs the change permission.
+        return request.user.has_perm("messaging.change_message")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

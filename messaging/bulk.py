@@ -28,7 +28,7 @@ from messaging import ratelimit
 from messaging.backends import OutgoingSms, SendError, Submitted, get_backend
 from messaging.models import BULK_PURPOSES, Message
 from messaging.rows import update_rows
-from messaging.services import lower_statuses, record_failed_attempt, status_callback_url
+from messaging.services import lower_statuses, record_failed_attempt, record_failed_lookup, status_callback_url
 from reminders import services as subscriber_services
 from reminders.schedule import QuietHours
 
@@ -124,7 +124,12 @@ def bulk_send_batch() -> BatchResult:
         )
         try:
             if message.uncertain:
-                earlier = backend.find_submitted(sms, since=message.created_at)
+                try:
+                    earlier = backend.find_submitted(sms, since=message.created_at)
+                except SendError as error:
+                    looked = record_failed_lookup(message, error)  # not a send attempt: the window bounds it
+                    counts["retrying" if looked.retry_in is not None else "failed"] += 1
+                    continue
                 if earlier is not None:
                     logger.info("message %s: an earlier attempt reached Twilio as %s", message.pk, earlier.sid)
                     sent.append((message, earlier))

@@ -35,7 +35,7 @@ class Message(models.Model):
         VOICE = "voice", _("voice")
 
     class State(models.TextChoices):
-        # Inbound
+        # Inbound (and FAILED: could not be handled)
         RECEIVED = "received", _("received, not yet handled")
         HANDLED = "handled", _("handled")
         IGNORED = "ignored", _("ignored (nothing to answer)")
@@ -45,6 +45,7 @@ class Message(models.Model):
         SENDING = "sending", _("being handed to Twilio")
         SUBMITTED = "submitted", _("accepted by Twilio")
         FAILED = "failed", _("failed")
+        GAVE_UP = "gave-up", _("gave up (Twilio unavailable for the whole retry window)")
         CANCELLED = "cancelled", _("not sent")
         MISSED = "missed", _("missed (too late to send)")
 
@@ -105,6 +106,12 @@ class Message(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    retrying_since = models.DateTimeField(
+        _("retrying since"),
+        null=True,
+        blank=True,
+        help_text=_("Where the retry window starts when it is not the creation: an admin's retry."),
+    )
     uncertain = models.BooleanField(
         _("may have reached Twilio"),
         default=False,

@@ -20,6 +20,8 @@ from functools import lru_cache
 
 import redis
 from django.conf import settings
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +70,10 @@ def unlimited() -> Reservation:
 
 @lru_cache(maxsize=8)
 def _client(url: str) -> redis.Redis:  # one pool per process
-    return redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+    # Short timeouts and no retries (redis-py retries three times by default): a reply counts
+    # against the rate without ever waiting for it, and a bulk sender whose reservation fails
+    # hands its batch back; neither may hang on a Redis that accepts connections and never answers.
+    return redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5, retry=Retry(NoBackoff(), 0))
 
 
 def _reserve(sender: str, count: int, rate: float) -> float:

@@ -9,6 +9,11 @@ Exactly-once rests on the database, not on Celery:
   (pending -> sending); so two workers never send the same row;
 - an attempt that may have reached Twilio (a timeout, a 5xx, a worker that died mid-send)
   marks the row `uncertain`, and the next attempt asks Twilio before sending again.
+
+Failure is contained to one message: an inbound message whose handling raises (or kills
+its worker) is tried at most INBOUND_MAX_ATTEMPTS times, then answered with the menu and
+recorded `failed`; the sweeper takes the oldest work first and at most SWEEP_PER_NUMBER
+messages of one number per sweep.
 """
 
 from __future__ import annotations
@@ -16,19 +21,21 @@ from __future__ import annotations
 import logging
 import random
 import re
-from collections.abc import Mapping
+import traceback
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, F, Q, QuerySet, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from advice import selectors as advice_selectors
 from advice.conversation import Decision, Effect, decide
 from advice.models import Topic
-from messaging import ratelimit
+from messaging import ratelimit, twilio_ids
 from messaging.backends import OutgoingSms, SendError, get_backend
 from messaging.encoding import render_sms_text, sms_size
 from messaging.models import BULK_PURPOSES, PROVIDER_STATUS_RANK, Message
@@ -41,6 +48,13 @@ logger = logging.getLogger(__name__)
 
 STATUS_CALLBACK_PATH = "/twilio/sms/status/"
 MAX_STORED_VALUE = 10_000  # characters kept of any one webhook parameter
+# Handling one inbound message again after a failure helps when the failure was passing
+# (a lost database connection, a deadlock); a failure that repeats is a bug or poison
+# input, and the person gets the menu instead of silence.
+INBOUND_MAX_ATTEMPTS = 3
+# One number's messages are handled one at a time anyway (its subscriber row is locked):
+# queueing more of them per sweep only lets one number crowd out everyone else.
+SWEEP_PER_NUMBER = 5
 
 
 def _clean(value: str) -> str:
@@ -77,8 +91,9 @@ def inbound_sms_record(*, params: Mapping[str, str]) -> InboundRecorded:
 
     phone = to_e164(raw_from, region=clean.get("FromCountry") or None)
     our_numbers = {settings.TWILIO_FROM_NUMBER, clean.get("To", "")}
-    if not sid:
-        state, note = Message.State.REJECTED, "no MessageSid: not from Twilio's webhook"
+    malformed = twilio_ids.message_sid_problem(clean)
+    if malformed:
+        state, note = Message.State.REJECTED, malformed
     elif not raw_from:
         state, note = Message.State.IGNORED, "no From: nobody to answer"
     elif phone is None:
@@ -89,7 +104,8 @@ def inbound_sms_record(*, params: Mapping[str, str]) -> InboundRecorded:
         state, note = Message.State.RECEIVED, ""
     fields.update(phone_number=phone or raw_from[:64], state=state, note=note)
 
-    if not sid:
+    if malformed:
+        # Kept for the record, without the SID (it is not one), and never answered.
         message = Message.objects.create(**fields)
         logger.warning("inbound SMS %s rejected: %s", message.pk, note)
         return InboundRecorded(message, created=True)
@@ -107,6 +123,105 @@ def inbound_sms_record(*, params: Mapping[str, str]) -> InboundRecorded:
     else:
         logger.warning("inbound SMS %s (message %s) from %r not answered: %s", sid, message.pk, raw_from[:40], note)
     return InboundRecorded(message, created=True)
+
+
+@dataclass(frozen=True)
+class InboundHandled:
+    reply: Message | None  # claimed for sending: `message_deliver` it
+    retry_in: float | None = None  # seconds until handling should be tried again
+
+
+def inbound_sms_process(*, message_id: int) -> InboundHandled:
+    """Handle one inbound message, containing any failure to it.
+
+    Every attempt is counted before it starts (and committed), so that an attempt that
+    kills its worker counts too. A failed attempt asks for a retry; the last one, or a
+    message whose earlier attempts never finished, gets the menu and the state `failed`.
+    """
+    attempt = _inbound_attempt_start(message_id)
+    if attempt is None:
+        return InboundHandled(None)  # handled already, or not ours to handle
+    if attempt > INBOUND_MAX_ATTEMPTS:
+        return InboundHandled(_inbound_give_up(message_id, attempts=attempt - 1, error=None))
+    try:
+        return InboundHandled(inbound_sms_handle(message_id=message_id))
+    except Exception as error:
+        if attempt >= INBOUND_MAX_ATTEMPTS:
+            return InboundHandled(_inbound_give_up(message_id, attempts=attempt, error=error))
+        delay = retry_delay(attempt)
+        # The exception's text may quote the message or the number: its type and place only.
+        logger.warning(
+            "inbound message %s: attempt %s of %s failed (%s), retrying in %.1f s",
+            message_id,
+            attempt,
+            INBOUND_MAX_ATTEMPTS,
+            _where(error),
+            delay,
+        )
+        return InboundHandled(None, retry_in=delay)
+
+
+def _inbound_attempt_start(message_id: int) -> int | None:
+    """Count one more attempt at a received message; its attempts so far, or None if not received."""
+    table = Message._meta.db_table
+    # One statement, committed at once (autocommit): it must outlive a rolled-back attempt
+    # and a worker that dies. RETURNING saves a second query on the hot path.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE "{table}" SET "attempts" = "attempts" + 1, "updated_at" = %s '  # noqa: S608 - model metadata only
+            'WHERE "id" = %s AND "direction" = %s AND "state" = %s RETURNING "attempts"',
+            [timezone.now(), message_id, Message.Direction.INBOUND, Message.State.RECEIVED],
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row else None
+
+
+def _where(error: BaseException) -> str:
+    """An exception's type and the line that raised it, without its text (which may hold personal data)."""
+    frames = traceback.extract_tb(error.__traceback__)
+    if not frames:
+        return type(error).__name__
+    last = frames[-1]
+    return f"{type(error).__name__} at {last.filename.rsplit('/', 1)[-1]}:{last.lineno} in {last.name}"
+
+
+def _inbound_give_up(message_id: int, *, attempts: int, error: BaseException | None) -> Message | None:
+    """Answer with the menu (unless opted out or over the hourly cap) and record the message as failed."""
+    cause = _where(error) if error is not None else "earlier attempts never finished (their worker died)"
+    note = f"could not be handled after {attempts} attempts ({cause})"
+    reply = None
+    try:
+        with transaction.atomic():
+            inbound = Message.objects.select_for_update().filter(pk=message_id).first()
+            if inbound is None or inbound.state != Message.State.RECEIVED:
+                return None
+            subscriber = subscriber_services.subscriber_get_for_update(phone_number=inbound.phone_number)
+            menu = Decision(Effect.NONE, Topic.MENU, subscriber.language_id, None, False, f"{note}: menu")
+            inbound.note = f"{note}: not answered (opted out)"
+            if not subscriber.is_opted_out:
+                inbound.note = menu.note
+                reply = _create_reply(inbound, subscriber, menu, subscriber_services.Reply(Topic.MENU))
+            inbound.subscriber = subscriber
+            inbound.state = Message.State.FAILED
+            inbound.language = subscriber.language_id or ""
+            inbound.save(update_fields=["subscriber", "state", "language", "note", "updated_at"])
+    except Exception as fallback_error:
+        # Not even the menu could be made: record the failure alone, so it is not tried again.
+        inbound_note = f"{note}; the menu failed too ({_where(fallback_error)})"
+        Message.objects.filter(pk=message_id, state=Message.State.RECEIVED).update(
+            state=Message.State.FAILED, note=inbound_note[:300], updated_at=timezone.now()
+        )
+        reply, note = None, inbound_note
+    stack = "".join(traceback.format_tb(error.__traceback__)) if error is not None else ""
+    # The one ERROR for this message. Frames show code, never values; the text is left out.
+    logger.error(
+        "inbound message %s %s; %s%s",
+        message_id,
+        note,
+        "answered with the menu" if reply is not None else "not answered",
+        f"\n{stack}" if stack else "",
+    )
+    return reply
 
 
 def inbound_sms_handle(*, message_id: int) -> Message | None:
@@ -304,7 +419,10 @@ def message_deliver(*, message: Message) -> SendResult:
         ratelimit.take_now(ratelimit.sender_key(message.service_number))
     try:
         if message.uncertain:
-            earlier = backend.find_submitted(sms, since=message.created_at)
+            try:
+                earlier = backend.find_submitted(sms, since=message.created_at)
+            except SendError as error:
+                return record_failed_lookup(message, error)
             if earlier is not None:
                 logger.info(
                     "message %s: an earlier attempt reached Twilio as %s; not sent again", message.pk, earlier.sid
@@ -313,6 +431,10 @@ def message_deliver(*, message: Message) -> SendResult:
         submitted = backend.send_sms(sms)
     except SendError as error:
         return record_failed_attempt(message, error)
+    except Exception as error:
+        # A bug, not Twilio: it may have struck after the request left, so ask before resending.
+        unexpected = SendError(f"unexpected {_where(error)}", outcome=Outcome.RETRY, uncertain=True)
+        return record_failed_attempt(message, unexpected)
     return record_submitted(message, submitted.sid, submitted.status)
 
 
@@ -364,16 +486,37 @@ def record_failed_attempt(message: Message, error: SendError) -> SendResult:
         return record_final(message, Message.State.FAILED, error=error, note=f"Twilio refused the message{code}")
 
     uncertain = message.uncertain or error.uncertain
-    if message.attempts >= settings.SMS_SEND_MAX_ATTEMPTS:
-        logger.error("message %s failed after %s attempts: %s", message.pk, message.attempts, error.message)
-        return record_final(
-            message,
-            Message.State.FAILED,
-            error=error,
-            uncertain=uncertain,
-            note=f"gave up after {message.attempts} attempts{code}",
-        )
-    delay = retry_delay(message.attempts)
+    waited = _retry_window_used(message)
+    if message.attempts >= settings.SMS_SEND_MAX_ATTEMPTS and waited >= _retry_window():
+        return _give_up(message, error, uncertain=uncertain, waited=waited)
+    return _retry_later(message, error, uncertain=uncertain, waited=waited)
+
+
+def record_failed_lookup(message: Message, error: SendError) -> SendResult:
+    """Twilio could not be asked whether an earlier attempt reached it: nothing was sent.
+
+    Not a send attempt (the claim counted one: it is given back), so an outage that fails
+    the look-ups too does not use up the count; the retry window still bounds it.
+    """
+    Message.objects.filter(pk=message.pk, state=Message.State.SENDING).update(attempts=F("attempts") - 1)
+    message.attempts -= 1
+    waited = _retry_window_used(message)
+    if waited >= _retry_window():
+        return _give_up(message, error, uncertain=True, waited=waited)
+    return _retry_later(message, error, uncertain=True, waited=waited)
+
+
+def _retry_window() -> timedelta:
+    return timedelta(minutes=settings.SMS_RETRY_WINDOW_MINUTES)
+
+
+def _retry_window_used(message: Message) -> timedelta:
+    return timezone.now() - (message.retrying_since or message.created_at)
+
+
+def _retry_later(message: Message, error: SendError, *, uncertain: bool, waited: timedelta) -> SendResult:
+    code = f" (error {error.code})" if error.code else ""
+    delay = retry_delay(message.attempts, waited=waited.total_seconds())
     now = timezone.now()
     Message.objects.filter(pk=message.pk, state=Message.State.SENDING).update(
         state=Message.State.PENDING,
@@ -384,9 +527,11 @@ def record_failed_attempt(message: Message, error: SendError) -> SendResult:
         updated_at=now,
     )
     logger.warning(
-        "message %s attempt %s failed, retrying in %.1f s%s: %s",
+        "message %s after %s attempt(s) in %.0f s failed%s, retrying in %.1f s%s: %s",
         message.pk,
         message.attempts,
+        waited.total_seconds(),
+        code,
         delay,
         " (Twilio is asked first)" if uncertain else "",
         error.message,
@@ -394,10 +539,49 @@ def record_failed_attempt(message: Message, error: SendError) -> SendResult:
     return SendResult(Message.State.PENDING, retry_in=delay)
 
 
-def retry_delay(attempts: int) -> float:
-    """Exponential backoff with jitter: half the step fixed, half random, capped."""
-    step = min(float(settings.SMS_RETRY_MAX_SECONDS), settings.SMS_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+def _give_up(message: Message, error: SendError, *, uncertain: bool, waited: timedelta) -> SendResult:
+    code = f" (error {error.code})" if error.code else ""
+    minutes = waited.total_seconds() / 60
+    note = f"gave up after {message.attempts} attempt(s) in {minutes:.0f} min{code}: retry it from the admin"
+    logger.error("message %s %s: %s", message.pk, note, error.message)
+    return record_final(message, Message.State.GAVE_UP, error=error, uncertain=uncertain, note=note)
+
+
+def retry_delay(attempts: int, *, waited: float = 0.0) -> float:
+    """Exponential backoff with jitter: half the step fixed, half random, capped.
+
+    The step doubles with each attempt, and is at least half the time already waited, so
+    retries that are not attempts (failed look-ups) back off as well.
+    """
+    step = settings.SMS_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
+    step = min(float(settings.SMS_RETRY_MAX_SECONDS), max(step, waited / 2))
     return float(step / 2 + random.uniform(0, step / 2))
+
+
+def messages_retry(*, message_ids: Iterable[int]) -> list[int]:
+    """Give outgoing messages that gave up a new retry window (an admin's retry after an outage).
+
+    Returns the ids retried. An attempt that may have reached Twilio stays `uncertain`, so the
+    retry asks Twilio before sending: a retry never sends a message twice.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Message.objects.select_for_update()
+            .filter(pk__in=list(message_ids), direction=Message.Direction.OUTBOUND, state=Message.State.GAVE_UP)
+            .values_list("pk", flat=True)
+        )
+        Message.objects.filter(pk__in=ids).update(
+            state=Message.State.PENDING,
+            attempts=0,
+            next_attempt_at=None,
+            retrying_since=now,
+            note="retried from the admin",
+            updated_at=now,
+        )
+    if ids:
+        logger.info("%s message(s) that gave up are retried: %s", len(ids), ids[:20])
+    return ids
 
 
 def record_final(
@@ -439,27 +623,59 @@ def _advance_status(rows: QuerySet[Message], status: str) -> int:
     )
 
 
-def message_status_update(*, params: Mapping[str, str], message_ref: str = "") -> bool:
-    """Apply one status callback. Returns False when it names no message of ours."""
+# What a status callback may carry, as ASCII digits (str.isdigit() accepts "²", which int()
+# refuses): our message id in ?m=, and Twilio's ErrorCode, which must fit the error_code column
+# (a PostgreSQL integer).
+_MESSAGE_REF = re.compile(r"[0-9]{1,18}", re.ASCII)
+_ERROR_CODE = re.compile(r"[0-9]{1,10}", re.ASCII)
+MAX_ERROR_CODE = 2_147_483_647
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    known: bool  # it named a message of ours
+    refused: str = ""  # why it was refused (malformed): nothing was applied
+
+
+def message_status_update(*, params: Mapping[str, str], message_ref: str = "") -> StatusUpdate:
+    """Apply one status callback: the status and its consequences together, or nothing.
+
+    A callback whose identifiers or error code are malformed is refused before anything is
+    read or written (a NUL or an out-of-range number would fail in PostgreSQL halfway).
+    """
+    raw_code = (params.get("ErrorCode") or "").strip()
+    refused = twilio_ids.message_sid_problem(params) or ""
+    if not refused and message_ref and not _MESSAGE_REF.fullmatch(message_ref):
+        refused = "malformed message reference (?m=)"
+    if not refused and raw_code and not (_ERROR_CODE.fullmatch(raw_code) and int(raw_code) <= MAX_ERROR_CODE):
+        refused = "malformed ErrorCode"
+    if refused:
+        logger.warning("status callback refused: %s", refused)
+        return StatusUpdate(known=False, refused=refused)
+
     sid = params.get("MessageSid") or params.get("SmsSid") or ""
     status = (params.get("MessageStatus") or params.get("SmsStatus") or "").strip().lower()
-    raw_code = (params.get("ErrorCode") or "").strip()
-    code = int(raw_code) if raw_code.isdigit() else None
+    code = int(raw_code) if raw_code else None
+    with transaction.atomic():
+        known = _apply_status(sid, status, code, message_ref)
+    return StatusUpdate(known=known)
 
-    message = Message.objects.filter(provider_sid=sid).first() if sid else None
-    if message is None and message_ref.isdigit():
+
+def _apply_status(sid: str, status: str, code: int | None, message_ref: str) -> bool:
+    message = Message.objects.filter(provider_sid=sid).first()
+    if message is None and message_ref:
         message = Message.objects.filter(pk=int(message_ref), direction=Message.Direction.OUTBOUND).first()
-        if message is not None and sid and not message.provider_sid:
+        if message is not None and not message.provider_sid:
             # The callback overtook the worker, or answers an attempt that timed out.
-            Message.objects.filter(pk=message.pk, state__in=[Message.State.PENDING, Message.State.SENDING]).update(
-                state=Message.State.SUBMITTED, uncertain=False, next_attempt_at=None
-            )
+            Message.objects.filter(
+                pk=message.pk, state__in=[Message.State.PENDING, Message.State.SENDING, Message.State.GAVE_UP]
+            ).update(state=Message.State.SUBMITTED, uncertain=False, next_attempt_at=None)
             Message.objects.filter(pk=message.pk, provider_sid__isnull=True).update(provider_sid=sid)
     if message is None:
-        logger.warning("status callback for unknown message %r (status %r): ignored", sid, status)
+        logger.warning("status callback for unknown message %r (status %r): ignored", sid, status[:20])
         return False
     if status not in PROVIDER_STATUS_RANK:
-        logger.warning("status callback for message %s has unknown status %r: ignored", message.pk, status)
+        logger.warning("status callback for message %s has unknown status %r: ignored", message.pk, status[:20])
         return True
 
     advanced = _advance_status(Message.objects.filter(pk=message.pk), status)
@@ -488,32 +704,47 @@ class Swept:
 
 
 def messages_sweep(*, now: datetime | None = None, limit: int = 500) -> Swept:
-    """Find recorded work whose task was lost (Redis down, a worker killed) so it can be queued again."""
+    """Find recorded work whose task was lost (Redis down, a worker killed) so it can be queued again.
+
+    Oldest first, and at most SWEEP_PER_NUMBER inbound messages per number: a flood from one
+    number (or messages that keep failing) never keeps anyone else's messages waiting.
+    """
     now = now or timezone.now()
     stale = now - timedelta(seconds=settings.SMS_STALE_AFTER_SECONDS)
+    oldest_first = ("created_at", "id")
     # A send whose worker died mid-request may have reached Twilio: ask before resending.
     abandoned = list(
-        Message.objects.filter(
-            direction=Message.Direction.OUTBOUND, state=Message.State.SENDING, claimed_at__lt=stale
-        ).values_list("pk", flat=True)[:limit]
+        Message.objects.filter(direction=Message.Direction.OUTBOUND, state=Message.State.SENDING, claimed_at__lt=stale)
+        .order_by(*oldest_first)
+        .values_list("pk", flat=True)[:limit]
     )
     Message.objects.filter(pk__in=abandoned, state=Message.State.SENDING).update(
         state=Message.State.PENDING, uncertain=True, next_attempt_at=None, updated_at=now
     )
+    # updated_at, not created_at: a message whose handling was just tried (and is waiting
+    # for its retry) is not queued a second time.
     inbound = list(
-        Message.objects.filter(
-            direction=Message.Direction.INBOUND, state=Message.State.RECEIVED, created_at__lt=stale
-        ).values_list("pk", flat=True)[:limit]
+        Message.objects.filter(direction=Message.Direction.INBOUND, state=Message.State.RECEIVED, updated_at__lt=stale)
+        .annotate(
+            turn=Window(RowNumber(), partition_by=[F("phone_number")], order_by=[F("created_at").asc(), F("id").asc()])
+        )
+        .filter(turn__lte=SWEEP_PER_NUMBER)
+        .order_by(*oldest_first)
+        .values_list("pk", flat=True)[:limit]
     )
     # Scheduled messages are not queued one by one: bulk senders claim them (the reminder
     # tick starts senders whenever some wait).
     abandoned = list(
-        Message.objects.filter(pk__in=abandoned).exclude(purpose__in=BULK_PURPOSES).values_list("pk", flat=True)
+        Message.objects.filter(pk__in=abandoned)
+        .exclude(purpose__in=BULK_PURPOSES)
+        .order_by(*oldest_first)
+        .values_list("pk", flat=True)
     )
     outbound = list(
         Message.objects.filter(direction=Message.Direction.OUTBOUND, state=Message.State.PENDING)
         .exclude(purpose__in=BULK_PURPOSES)
         .filter(Q(next_attempt_at__lt=stale) | Q(next_attempt_at__isnull=True, updated_at__lt=stale))
+        .order_by(*oldest_first)
         .values_list("pk", flat=True)[:limit]
     )
     outbound = list(dict.fromkeys([*abandoned, *outbound]))

@@ -38,10 +38,12 @@ def _retry_if_asked(result: services.SendResult, message_id: int) -> None:
 
 @shared_task(name="messaging.tasks.process_inbound")
 def process_inbound(message_id: int) -> None:
-    reply = services.inbound_sms_handle(message_id=message_id)
-    if reply is not None:
+    handled = services.inbound_sms_process(message_id=message_id)
+    if handled.retry_in is not None:
+        queue(process_inbound, message_id, countdown=handled.retry_in)
+    if handled.reply is not None:
         # Sent here rather than queued, to save a round trip through the broker.
-        _retry_if_asked(services.message_deliver(message=reply), reply.pk)
+        _retry_if_asked(services.message_deliver(message=handled.reply), handled.reply.pk)
 
 
 @shared_task(name="messaging.tasks.send_message")

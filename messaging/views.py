@@ -64,7 +64,9 @@ def inbound_sms(request: HttpRequest) -> HttpResponse:
 @require_POST
 @twilio_signature_required
 def sms_status(request: HttpRequest) -> HttpResponse:
-    services.message_status_update(params=request.POST.dict(), message_ref=request.GET.get("m", ""))
+    update = services.message_status_update(params=request.POST.dict(), message_ref=request.GET.get("m", ""))
+    if update.refused:
+        return HttpResponse(f"Refused: {update.refused}.\n", status=400, content_type="text/plain")
     return HttpResponse(status=204)
 
 

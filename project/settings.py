@@ -119,17 +119,21 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Work is also recorded in the database and swept, so a task lost with its worker is
     # re-queued by the sweeper long before Redis would redeliver it.
     "visibility_timeout": 3600,
-    "socket_connect_timeout": 2,
-    "socket_timeout": 5,
+    # A webhook publishes its task while Twilio waits (15 s in all, then retries or falls
+    # back): a Redis that accepts connections but never answers (stopped, overloaded, a
+    # half-open connection) must cost it well under a second. Every command here is a
+    # small write or a read whose data is already waiting (the worker's BRPOP is read only
+    # once its socket is readable), so half a second is generous for a healthy Redis.
+    "socket_connect_timeout": 0.5,
+    "socket_timeout": 0.5,
+    # Opening a channel to publish tries once: kombu would otherwise retry for
+    # broker_connection_timeout (4 s), sleeping 2 s between tries. The worker's consumer is
+    # not affected: it reconnects under broker_connection_max_retries.
+    "max_retries": 0,
 }
-# A webhook must answer Twilio quickly even when Redis is down: publish fails fast, the
-# message stays recorded and the sweeper queues it once Redis is back.
-CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 2,
-    "interval_start": 0,
-    "interval_step": 0.2,
-    "interval_max": 0.5,
-}
+# No retrying a publish: the message is recorded before it is queued and the sweeper queues
+# it once Redis answers again, while each retry would hold the webhook another timeout.
+CELERY_TASK_PUBLISH_RETRY = False
 # Replies to people come first: a worker started without -Q consumes both queues, and a
 # deployment can give "replies" dedicated workers (-Q replies) so that later bulk work
 # (reminders) never delays a reply.
@@ -206,6 +210,10 @@ CONTENT_CACHE_SECONDS = env.get_float("CONTENT_CACHE_SECONDS", default=10.0, min
 BENCHMARK_ENDPOINTS = env.get_bool("BENCHMARK_ENDPOINTS", default=False)
 SMS_REPLY_LIMIT_PER_HOUR = env.get_int("SMS_REPLY_LIMIT_PER_HOUR", default=20, minimum=1)
 SMS_SEND_MAX_ATTEMPTS = env.get_int("SMS_SEND_MAX_ATTEMPTS", default=6, minimum=1, maximum=20)
+# The retry budget is time as well as a count: a message with retryable errors (5xx, 429,
+# network) gives up only once it has had SMS_SEND_MAX_ATTEMPTS attempts AND is older than
+# this, so an outage shorter than the window loses nothing.
+SMS_RETRY_WINDOW_MINUTES = env.get_float("SMS_RETRY_WINDOW_MINUTES", default=60.0, minimum=0.0, maximum=1440.0)
 SMS_RETRY_BASE_SECONDS = env.get_float("SMS_RETRY_BASE_SECONDS", default=2.0, minimum=0.0)
 SMS_RETRY_MAX_SECONDS = env.get_float("SMS_RETRY_MAX_SECONDS", default=300.0, minimum=0.0)
 # How long recorded work may wait before the sweeper re-queues it (its task was lost).

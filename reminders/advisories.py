@@ -174,7 +174,7 @@ def advisory_progress(broadcast: Broadcast) -> Progress:
     return Progress(
         total=max(broadcast.total, sum(counts.values())),
         sent=counts.get(Message.State.SUBMITTED, 0),
-        failed=counts.get(Message.State.FAILED, 0),
+        failed=counts.get(Message.State.FAILED, 0) + counts.get(Message.State.GAVE_UP, 0),
         not_sent=counts.get(Message.State.CANCELLED, 0) + counts.get(Message.State.MISSED, 0),
         waiting=counts.get(Message.State.PENDING, 0) + counts.get(Message.State.SENDING, 0),
     )

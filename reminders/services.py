@@ -9,6 +9,7 @@ reads) true: empty whenever nothing may be sent.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
@@ -287,17 +288,32 @@ def reminders_subscribe(*, subscriber: Subscriber, text: str, now: datetime | No
     return _reminders_on(subscriber)
 
 
+# ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+_DAYS = re.compile(r"[0-9]+", re.ASCII)
+
+
+def pause_days(text: str) -> int | None:
+    """The number of days in a PAUSE message (its first word made of digits), capped; None if none."""
+    word = next((word for word in text.split() if _DAYS.fullmatch(word)), None)
+    if word is None:
+        return None
+    digits = word.lstrip("0") or "0"
+    # More digits than any pause needs: int() of thousands of digits is slow, then refused.
+    if len(digits) > len(str(settings.REMINDER_PAUSE_MAX_DAYS)):
+        return int(settings.REMINDER_PAUSE_MAX_DAYS)
+    return min(int(digits), settings.REMINDER_PAUSE_MAX_DAYS)
+
+
 def reminders_pause(*, subscriber: Subscriber, text: str, now: datetime | None = None) -> Reply:
     """PAUSE [days]: no reminders until RESUME, or until local midnight that many days on."""
     now = now or timezone.now()
     if not subscriber.has_reminders:
         return _no_reminders()
-    days = next((int(word) for word in text.split() if word.isdigit()), None)
+    days = pause_days(text)
     subscriber.paused_at = now
     subscriber.paused_until = None
     reply = Reply(Topic.REMINDERS_PAUSED)
     if days:
-        days = min(days, settings.REMINDER_PAUSE_MAX_DAYS)
         zone = subscriber_zone(subscriber)
         resume_day = now.astimezone(zone).date() + timedelta(days=days)
         subscriber.paused_until = datetime.combine(resume_day, time(0, 0), tzinfo=zone)

@@ -6,7 +6,8 @@ import socket
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,6 +16,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.test import Client
+from django.utils import timezone
 
 from advice.selectors import keyword_index_clear
 from messaging.backends import get_backend
@@ -43,6 +45,15 @@ def _fixed_clock(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     with time_machine.travel(FIXED_CLOCK, tick=True):
         yield
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)
@@ -111,6 +122,23 @@ def fake_twilio(settings: Any) -> Iterator[FakeTwilio]:
     fake.stop()
     for record in fake.creates():
         assert not record.violations, f"request Twilio's spec does not allow: {record.violations}"
+
+
+@dataclass
+class Clock:
+    now: datetime
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: Any) -> Clock:
+    """timezone.now() stands still (for services, auto_now fields, everything) until advanced."""
+    frozen = Clock(timezone.now())
+    monkeypatch.setattr(timezone, "now", lambda: frozen.now)
+    return frozen
 
 
 def free_port() -> int:

@@ -55,7 +55,7 @@ def test_a_keyword_goes_through_redis_and_a_real_worker_to_twilio(
     assert request.violations == []
     assert reply.provider_sid == twilio_stub.accepted[-1]["sid"]
 
-    callback = {"MessageSid": reply.provider_sid, "MessageStatus": "delivered"}
+    callback = {"MessageSid": reply.provider_sid, "MessageStatus": "delivered", "AccountSid": "AC" + "0" * 32}
     assert post_signed(client, f"{STATUS_PATH}?m={reply.pk}", callback).status_code == 204
     reply.refresh_from_db()
     assert reply.provider_status == "delivered"

@@ -85,6 +85,8 @@ def test_it_refuses_to_start_listing_every_missing_setting() -> None:
         ("TWILIO_TIMEOUT_SECONDS", "600", "at most 60"),
         ("SMS_STALE_AFTER_SECONDS", "15", "more than twice TWILIO_TIMEOUT_SECONDS"),
         ("LANGUAGE_BY_COUNTRY_CODE", "France:fr", "calling code:language"),
+        ("SMS_RETRY_WINDOW_MINUTES", "an hour", "must be a number"),
+        ("SMS_RETRY_WINDOW_MINUTES", "-5", "must be at least 0.0 and at most 1440.0"),
     ],
 )
 def test_a_malformed_setting_stops_start_up_with_its_name(name: str, value: str, message: str) -> None:

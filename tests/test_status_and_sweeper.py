@@ -68,7 +68,8 @@ def test_failed_with_21610_marks_the_number_opted_out(client: Client, text: Any)
 
 
 def test_a_callback_for_an_unknown_message_is_logged_not_crashed(client: Client, caplog: Any) -> None:
-    response = post_signed(client, STATUS_PATH, {"MessageSid": "SMunknown", "MessageStatus": "delivered"})
+    unknown = {"MessageSid": "SM" + "9" * 32, "MessageStatus": "delivered", "AccountSid": "AC" + "0" * 32}
+    response = post_signed(client, STATUS_PATH, unknown)
 
     assert response.status_code == 204
     assert "status callback for unknown message" in caplog.text
@@ -92,7 +93,9 @@ def test_a_callback_settles_a_send_whose_answer_timed_out(client: Client, text: 
 
     reply.provider_sid = fake_twilio.accepted[0]["sid"]  # what Twilio's callback carries
     path = f"{STATUS_PATH}?m={reply.pk}"
-    post_signed(client, path, {"MessageSid": reply.provider_sid, "MessageStatus": "sent"})
+    post_signed(
+        client, path, {"MessageSid": reply.provider_sid, "MessageStatus": "sent", "AccountSid": "AC" + "0" * 32}
+    )
 
     reply.refresh_from_db()
     assert reply.state == Message.State.SUBMITTED
@@ -166,3 +169,80 @@ def test_a_reply_whose_worker_died_before_sending_is_sent_by_the_sweeper_once(
     reply.refresh_from_db()
     assert reply.state == Message.State.SUBMITTED
     assert [r.method for r in fake_twilio.received] == ["GET", "POST"]  # asked first, then sent once
+
+
+MALFORMED_CALLBACKS = [
+    pytest.param({"MessageSid": "SM" + "0" * 16 + "\x00" + "0" * 15}, "", id="NUL in MessageSid"),
+    pytest.param({"MessageSid": "SM" + "0" * 100}, "", id="MessageSid of 102 characters"),
+    pytest.param({"ErrorCode": "²"}, "", id="ErrorCode ²"),
+    pytest.param({"ErrorCode": "2147483648"}, "", id="ErrorCode out of int range"),
+    pytest.param({"ErrorCode": "-30006"}, "", id="negative ErrorCode"),
+    pytest.param({}, "²", id="m=²"),
+    pytest.param({}, "9" * 30, id="m out of range"),
+    pytest.param({"AccountSid": "AC" + "1" * 32}, "", id="another account"),
+]
+
+
+@pytest.mark.parametrize(("changes", "ref"), MALFORMED_CALLBACKS)
+def test_a_malformed_status_callback_is_refused_and_changes_nothing(
+    client: Client, text: Any, changes: dict[str, str], ref: str, caplog: Any
+) -> None:
+    from urllib.parse import quote
+
+    reply = text("KRAMP")
+    reply.refresh_from_db()
+    params = {
+        "MessageSid": reply.provider_sid,
+        "MessageStatus": "undelivered",
+        "AccountSid": "AC" + "0" * 32,
+        "ErrorCode": "30006",
+        **changes,
+    }
+    path = f"{STATUS_PATH}?m={quote(ref or str(reply.pk), safe='')}"
+
+    response = post_signed(client, path, params)
+
+    assert response.status_code == 400
+    reply.refresh_from_db()
+    assert (reply.provider_status, reply.error_code) == ("queued", None)
+    assert Subscriber.objects.get().undeliverable_at is None
+    assert "status callback refused" in caplog.text
+
+
+def test_a_status_and_its_consequence_are_applied_together_or_not_at_all(
+    client: Client, text: Any, monkeypatch: Any
+) -> None:
+    from reminders import services as subscriber_services
+
+    reply = text("KRAMP")
+    reply.refresh_from_db()
+
+    def broken(**kwargs: Any) -> None:
+        raise RuntimeError("the consequence failed")
+
+    monkeypatch.setattr(subscriber_services, "subscriber_mark_undeliverable", broken)
+    with pytest.raises(RuntimeError):
+        services.message_status_update(
+            params={
+                "MessageSid": reply.provider_sid,
+                "AccountSid": "AC" + "0" * 32,
+                "MessageStatus": "undelivered",
+                "ErrorCode": "30006",
+            },
+            message_ref=str(reply.pk),
+        )
+
+    reply.refresh_from_db()
+    assert (reply.provider_status, reply.error_code) == ("queued", None)  # so Twilio's retry applies all of it
+
+
+@pytest.mark.postgres
+def test_the_largest_error_code_a_callback_may_carry_fits_postgresqls_column(client: Client, text: Any) -> None:
+    reply = text("KRAMP")
+    reply.refresh_from_db()
+
+    response = callback(client, reply, "failed", ErrorCode="2147483647")
+
+    assert response.status_code == 204
+    reply.refresh_from_db()
+    assert reply.error_code == 2147483647

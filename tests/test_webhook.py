@@ -164,3 +164,63 @@ def test_a_webhook_still_answers_when_the_broker_is_down(
     assert response.status_code == 200
     assert Message.objects.get().state == Message.State.RECEIVED  # kept for the sweeper
     assert "the sweeper will queue it once the broker is back" in caplog.text
+
+
+def test_a_recut_replay_of_a_signed_webhook_is_refused_and_not_answered(
+    client: Client, outbox: list[Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    params = inbound_params(body="KRAMP")
+    signature = sign(INBOUND_PATH, params)
+    with django_capture_on_commit_callbacks(execute=True):
+        post_signed(client, INBOUND_PATH, params)
+    # Twilio's signature joins names and values without a separator: the same bytes, cut elsewhere.
+    recut = {k: v for k, v in params.items() if k != "NumMedia"}
+    recut["MessageSid"] += "NumMedia0"
+    assert sign(INBOUND_PATH, recut) == signature
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(INBOUND_PATH, recut, HTTP_X_TWILIO_SIGNATURE=signature)
+
+    assert response.status_code == 400
+    assert b"malformed MessageSid" in response.content
+    assert len(outbox) == 1  # the original's reply only
+    rejected = Message.objects.get(state=Message.State.REJECTED)
+    assert rejected.provider_sid is None and rejected.params["MessageSid"] == recut["MessageSid"]
+    assert not rejected.replies.exists()
+
+
+@pytest.mark.parametrize(
+    ("changes", "note"),
+    [
+        pytest.param({"MessageSid": "SM" + "0" * 31}, "malformed MessageSid", id="MessageSid too short"),
+        pytest.param({"MessageSid": "SM" + "A" * 32}, "malformed MessageSid", id="MessageSid in upper case"),
+        pytest.param({"MessageSid": "XX" + "0" * 32}, "malformed MessageSid", id="MessageSid of another kind"),
+        pytest.param({"MessageSid": "SM" + "0" * 32 + "\n"}, "malformed MessageSid", id="MessageSid and a newline"),
+        pytest.param({"MessageSid": "SM" + "0" * 100}, "malformed MessageSid", id="MessageSid of 102 characters"),
+        pytest.param({"SmsSid": "SM123"}, "malformed SmsSid", id="SmsSid"),
+        pytest.param({"SmsMessageSid": "SM" + "0" * 32 + "x"}, "malformed SmsMessageSid", id="SmsMessageSid"),
+        pytest.param({"AccountSid": "AC" + "1" * 32}, "AccountSid is not ours", id="another account"),
+        pytest.param({"AccountSid": None}, "AccountSid is not ours", id="no AccountSid"),
+        pytest.param({"AccountSid": "AC" + "0" * 32 + "ApiVersion2010-04-01"}, "AccountSid", id="AccountSid recut"),
+    ],
+)
+def test_a_malformed_identifier_is_recorded_and_refused_without_a_reply(
+    client: Client, outbox: list[Any], django_capture_on_commit_callbacks: Any, changes: dict[str, Any], note: str
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_signed(client, INBOUND_PATH, inbound_params(**changes))
+
+    assert response.status_code == 400
+    assert note.encode() in response.content
+    inbound = Message.objects.get()
+    assert inbound.state == Message.State.REJECTED and note in inbound.note
+    assert outbox == []
+
+
+def test_message_and_call_sids_have_one_definition() -> None:
+    from messaging import twilio_ids
+
+    assert twilio_ids.is_message_sid("MM" + "0123456789abcdef" * 2)
+    assert not twilio_ids.is_message_sid("CA" + "0" * 32)
+    assert twilio_ids.is_call_sid("CA" + "0123456789abcdef" * 2)
+    assert not twilio_ids.is_call_sid("CA" + "0" * 32 + "\n")

@@ -25,7 +25,8 @@ class LocmemBackend:
         if self.failures:
             raise self.failures.pop(0)
         self.outbox.append(sms)
-        return Submitted(sid=f"SMlocmem{next(_sids):024d}", status="queued")
+        # The shape of a real SID; "f" first keeps them apart from the tests' inbound SIDs.
+        return Submitted(sid=f"SMf{next(_sids):031x}", status="queued")
 
     def find_submitted(self, sms: OutgoingSms, *, since: datetime) -> Submitted | None:
         return None

@@ -92,10 +92,17 @@ class TwilioBackend:
     def find_submitted(self, sms: OutgoingSms, *, since: datetime) -> Submitted | None:
         try:
             recent = self.client.messages.list(to=sms.to, limit=20, page_size=20)
-        except (TwilioException, requests.exceptions.RequestException) as exc:
+        except TwilioException as exc:
             # A failed page of the list raises the base TwilioException, not TwilioRestException.
             raise SendError(
                 f"Twilio could not be asked about an earlier attempt: {exc}", outcome=Outcome.RETRY, uncertain=True
+            ) from exc
+        except requests.exceptions.RequestException as exc:
+            # Its text holds the list's URL, and the URL the number (?To=): the type only, for the logs.
+            raise SendError(
+                f"Twilio could not be asked about an earlier attempt: {type(exc).__name__}",
+                outcome=Outcome.RETRY,
+                uncertain=True,
             ) from exc
         for message in recent:
             created = message.date_created

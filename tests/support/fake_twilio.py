@@ -4,7 +4,7 @@ It serves Messages create and list, checks every request against Twilio's own Op
 description (../shared/twilio/twilio_api_v2010.json: parameter names, required ones, types,
 formats, SID patterns, Basic auth) and records what it received. A test scripts its answers:
 Twilio errors (21610, 21211, 429, 500...), a slow answer (to trigger the client's timeout),
-or an answer after the message was accepted.
+an answer after the message was accepted, or an outage (every request answered 500).
 
 Run alone (for the benchmark or by hand): python -m tests.support.fake_twilio --port 4010
 `GET /_fake/requests` returns what it received, with arrival times.
@@ -130,6 +130,7 @@ class FakeTwilio:
         self.accepted: list[dict[str, Any]] = []
         self.script: list[Scripted] = []
         self.failing_lists = 0  # answer this many list requests with a 500
+        self.outage = False  # while True, answer every Messages request (create and list) with a 500
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer((host, port), self._handler_class())
         self.server.daemon_threads = True
@@ -193,6 +194,7 @@ class FakeTwilio:
                 fake.received.append(Received("GET", parts.path, query, dict(self.headers), time.time()))
                 with fake.lock:
                     failing, fake.failing_lists = fake.failing_lists > 0, max(fake.failing_lists - 1, 0)
+                    failing = failing or fake.outage
                 if failing:
                     return self._json(500, {"code": 20500, "message": "Internal Server Error", "status": 500})
                 with fake.lock:
@@ -230,7 +232,10 @@ class FakeTwilio:
                     record.violations.append("Content-Type is not application/x-www-form-urlencoded")
                 with fake.lock:
                     fake.received.append(record)
-                    answer = fake.script.pop(0) if fake.script else Scripted()
+                    if fake.outage:
+                        answer = Scripted(status=500, code=20500, message="Internal Server Error", accept=False)
+                    else:
+                        answer = fake.script.pop(0) if fake.script else Scripted()
                 if not self._authorised():
                     return self._json(401, {"code": 20003, "message": "Authenticate", "status": 401})
                 if record.violations:

@@ -74,7 +74,7 @@ class Command(BaseCommand):
             return False
 
     def _print_reply(self, inbound: Message, *, deadline: float) -> None:
-        settled = {Message.State.SUBMITTED, Message.State.FAILED, Message.State.CANCELLED}
+        settled = {Message.State.SUBMITTED, Message.State.FAILED, Message.State.GAVE_UP, Message.State.CANCELLED}
         while True:
             inbound.refresh_from_db()
             reply = inbound.replies.first()
