@@ -28,6 +28,20 @@ def test_the_sms_command_plays_a_keyword_through_the_whole_path(outbox: list[Any
     assert Message.objects.get(direction="in").params["Body"] == "kramp in mijn kuit"
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_sms_command_prints_the_reply_of_a_worker_that_answered_before_it_looked(outbox: list[Any]) -> None:
+    # Outside a test transaction the webhook's task runs at once (eagerly), like a worker
+    # that finishes before the command reads the message back.
+    out = io.StringIO()
+    call_command("sms", "+32470123456", "KRAMP", "--inline", stdout=out)
+
+    printed = out.getvalue()
+    assert "not answered" not in printed
+    assert "understood: KRAMP [nl]: cramp" in printed
+    assert "Kramp in uw been?" in printed
+    assert len(outbox) == 1
+
+
 def test_the_sms_command_says_when_a_sender_cannot_be_answered() -> None:
     out = io.StringIO()
     call_command("sms", "INFO", "KRAMP", "--inline", stdout=out)

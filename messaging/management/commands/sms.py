@@ -57,14 +57,15 @@ class Command(BaseCommand):
         if inbound is None:
             raise CommandError(f"The webhook answered {response.status_code}: {response.content.decode()[:200]}")
         self.stdout.write(f"← {inbound.phone_number}: {inbound.body!r} (webhook answered {response.status_code})")
-        if inbound.state != Message.State.RECEIVED:
+        if inbound.state in (Message.State.REJECTED, Message.State.IGNORED):
             self.stdout.write(f"  not answered: {inbound.note}")
             return
 
-        if inline:
+        if inline and inbound.state == Message.State.RECEIVED:
             if not options["inline"]:
                 self.stdout.write("  no Celery worker answers: handling it in this process")
             tasks.process_inbound(inbound.pk)
+        self._waited = options["wait"]
         self._print_reply(inbound, deadline=time.monotonic() + options["wait"])
 
     def _worker_running(self) -> bool:
@@ -76,12 +77,19 @@ class Command(BaseCommand):
     def _print_reply(self, inbound: Message, *, deadline: float) -> None:
         settled = {Message.State.SUBMITTED, Message.State.FAILED, Message.State.GAVE_UP, Message.State.CANCELLED}
         while True:
-            inbound.refresh_from_db()
+            # The reply first, then the inbound row: the worker commits the inbound message's
+            # outcome before its reply can be sent, so a sent reply is never read beside a
+            # stale inbound row (which printed a blank "understood:").
             reply = inbound.replies.first()
+            inbound.refresh_from_db()
             if (reply and reply.state in settled) or (inbound.state != Message.State.RECEIVED and not reply):
                 break
             if time.monotonic() > deadline:
-                self.stdout.write("  no reply yet: is the worker running? (./run in another terminal)")
+                state = reply.state if reply else inbound.state
+                self.stdout.write(
+                    f"  stopped waiting after {self._waited:.0f} s: the message is {state}"
+                    " (is the worker running? ./run in another terminal)"
+                )
                 return
             time.sleep(0.1)
         self.stdout.write(f"  understood: {inbound.note}")
