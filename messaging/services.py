@@ -121,7 +121,9 @@ def inbound_sms_record(*, params: Mapping[str, str]) -> InboundRecorded:
     if state == Message.State.RECEIVED:
         logger.info("inbound SMS %s from %s recorded as message %s", sid, masked(phone or ""), message.pk)
     else:
-        logger.warning("inbound SMS %s (message %s) from %r not answered: %s", sid, message.pk, raw_from[:40], note)
+        logger.warning(
+            "inbound SMS %s (message %s) from %s not answered: %s", sid, message.pk, masked(raw_from[:40]), note
+        )
     return InboundRecorded(message, created=True)
 
 

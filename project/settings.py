@@ -297,18 +297,45 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # --- Logging ----------------------------------------------------------------------------
 LOG_LEVEL = env.get_str("LOG_LEVEL", default="INFO", check=check_choice("DEBUG", "INFO", "WARNING", "ERROR"))
+# Every line goes through one handler whose filters mask phone numbers and drop request
+# query strings (project/logfilters.py). Third-party loggers that would print a number or a
+# request are held at WARNING whatever LOG_LEVEL says: the `twilio` client logs every request
+# (the number in its URL or parameters) at INFO, urllib3 every URL at DEBUG.
+THIRD_PARTY_LOG_LEVEL = env.get_str(
+    "THIRD_PARTY_LOG_LEVEL", default="WARNING", check=check_choice("DEBUG", "INFO", "WARNING", "ERROR")
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "redact_numbers": {"()": "project.logfilters.RedactPhoneNumbers"},
+        "drop_query_strings": {"()": "project.logfilters.DropQueryStrings"},
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["drop_query_strings", "redact_numbers"],
+        }
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "advice": {"level": LOG_LEVEL},
         "reminders": {"level": LOG_LEVEL},
         "messaging": {"level": LOG_LEVEL},
         "project": {"level": LOG_LEVEL},
+        "twilio": {"level": THIRD_PARTY_LOG_LEVEL},
+        "urllib3": {"level": THIRD_PARTY_LOG_LEVEL},
+        # runserver's request lines: through the console handler (its filters), not Django's own.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # SQL with its parameters (numbers, bodies) when DEBUG is on: never.
+        "django.db.backends": {"level": "INFO"},
+        "celery": {"level": LOG_LEVEL},
+        "axes": {"level": LOG_LEVEL},
     },
 }
+# Celery keeps this configuration (and its filters) instead of installing its own handlers.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 env.fail_if_problems()
