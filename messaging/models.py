@@ -149,7 +149,13 @@ class Message(models.Model):
         ]
         verbose_name = _("message")
         verbose_name_plural = _("messages")
+        # Least privilege: phone numbers and message texts are health data (GDPR Art. 9).
+        # Operators hold this; content editors do not, and see neither in the admin.
+        permissions = [("view_personal_data", _("Can see phone numbers and message texts"))]
 
     def __str__(self) -> str:
+        # Neither number nor text: this is shown to everyone who sees the admin, and kept in its history.
+        from messaging.phone import masked
+
         arrow = "←" if self.direction == self.Direction.INBOUND else "→"
-        return f"{arrow} {self.phone_number}: {self.body[:40]}"
+        return f"{arrow} {masked(self.phone_number)} #{self.pk}"

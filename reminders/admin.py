@@ -18,8 +18,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from advice.models import Topic
+from messaging.admin import sees_personal_data
 from messaging.models import Message
-from messaging.phone import to_e164
+from messaging.phone import masked, to_e164
 from messaging.tasks import queue
 from reminders import advisories, services
 from reminders.models import Broadcast, Subscriber
@@ -147,6 +148,34 @@ class SubscriberAdmin(admin.ModelAdmin[Subscriber]):
         (_("History"), {"fields": ["created_at", "updated_at"]}),
     ]
 
+    def get_list_display(self, request: HttpRequest) -> Any:
+        if sees_personal_data(request):
+            return list(self.list_display)
+        return ["masked_number" if name == "phone_number" else name for name in self.list_display]
+
+    def get_search_fields(self, request: HttpRequest) -> Any:
+        # Without the permission no search: finding a number would tell whether it is a contact.
+        return list(self.search_fields) if sees_personal_data(request) else []
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Subscriber | None = None) -> Any:
+        return [*self.readonly_fields, "masked_number"]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Subscriber | None = None) -> Any:
+        if sees_personal_data(request):
+            return self.fieldsets
+        return [
+            (title, {"fields": ["masked_number" if name == "phone_number" else name for name in options["fields"]]})
+            for title, options in self.fieldsets or []
+        ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Adding a contact means typing their number.
+        return super().has_add_permission(request) and sees_personal_data(request)
+
+    @admin.display(description=_("phone number"))
+    def masked_number(self, obj: Subscriber) -> str:
+        return masked(obj.phone_number) if obj.phone_number else "-"
+
     def save_model(self, request: HttpRequest, obj: Subscriber, form: Any, change: bool) -> None:
         if "is_opted_out" in form.changed_data:
             services.subscriber_stamp_opt_out_change(subscriber=obj, source=Subscriber.OptOutSource.ADMIN)
@@ -229,6 +258,8 @@ class SubscriberAdmin(admin.ModelAdmin[Subscriber]):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Subscriber], search_term: str
     ) -> tuple[QuerySet[Subscriber], bool]:
+        if not sees_personal_data(request):
+            return queryset, False
         # "0470 12 34 56" and "+32 470 12 34 56" find +32470123456.
         number = to_e164(search_term) if search_term else None
         if number:

@@ -80,7 +80,10 @@ class Subscriber(models.Model):
         verbose_name_plural = _("subscribers")
 
     def __str__(self) -> str:
-        return self.phone_number
+        # Masked: this text is kept in the admin's history (LogEntry) and shown in its messages.
+        from messaging.phone import masked
+
+        return masked(self.phone_number)
 
     @property
     def is_reachable(self) -> bool:

@@ -14,6 +14,8 @@ _ROOT = Path(__file__).resolve().parent.parent
 (_ROOT / ".dev").mkdir(exist_ok=True)  # the SQLite test database lives there
 _TEST_DEFAULTS = {
     "DJANGO_DEBUG": "0",
+    # The test client speaks plain http; the redirect itself is tested with it switched on.
+    "DJANGO_SECURE_SSL_REDIRECT": "0",
     "DJANGO_SECRET_KEY": "test-secret-key",
     "DJANGO_ALLOWED_HOSTS": "testserver,localhost,127.0.0.1",
     "DATABASE_URL": f"sqlite:///{_ROOT / '.dev' / 'test-db.sqlite3'}",
