@@ -14,9 +14,11 @@ from celery import shared_task
 from django.conf import settings
 from kombu.exceptions import OperationalError
 
-from messaging import bulk, leases, services
+from messaging import bulk, leases, privacy, services
 
 logger = logging.getLogger(__name__)
+# Twilio refuses to delete a message still being delivered: retries span about an hour.
+TWILIO_DELETE_MAX_ATTEMPTS = 12
 
 
 def queue(task: Any, *args: Any, countdown: float | None = None) -> bool:
@@ -88,3 +90,34 @@ def sweep() -> None:
         queue(process_inbound, message_id)
     for message_id in swept.outbound:
         queue(send_message, message_id)
+
+
+# --- Privacy (messaging.privacy) ----------------------------------------------------------
+
+
+@shared_task(name="messaging.tasks.forget_erase")
+def forget_erase(inbound_id: int, attempt: int = 1) -> None:
+    """Erase the number that texted FORGET once its confirmation is sent; then delete it at Twilio."""
+    erased = privacy.contact_erase_after_forget(inbound_id=inbound_id)
+    if not erased.done:
+        queue(forget_erase, inbound_id, attempt + 1, countdown=services.retry_delay(attempt))
+        return
+    if erased.provider_sids:
+        queue(twilio_delete, erased.provider_sids)
+
+
+@shared_task(name="messaging.tasks.twilio_delete")
+def twilio_delete(sids: list[str], attempt: int = 1) -> None:
+    """Delete message records at Twilio, retrying what fails with backoff (bounded)."""
+    remaining = privacy.twilio_messages_delete(sids=sids)
+    if remaining and attempt < TWILIO_DELETE_MAX_ATTEMPTS:
+        queue(twilio_delete, remaining, attempt + 1, countdown=services.retry_delay(attempt))
+    elif remaining:
+        logger.error("%s Twilio message record(s) could not be deleted after %s attempts", len(remaining), attempt)
+
+
+@shared_task(name="messaging.tasks.retention")
+def retention() -> None:
+    retained = privacy.retention_apply()
+    if retained.provider_sids:
+        queue(twilio_delete, retained.provider_sids)

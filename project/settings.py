@@ -165,6 +165,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.get_float("SWEEP_INTERVAL_SECONDS", default=30.0, minimum=1.0),
     },
     # One task for all subscribers: it claims whatever is due (never a task per subscriber).
+    "privacy-retention": {"task": "messaging.tasks.retention", "schedule": 3600.0},
     "reminders-tick": {
         "task": "reminders.tasks.tick",
         "schedule": REMINDER_TICK_SECONDS,
@@ -237,6 +238,18 @@ if SMS_STALE_AFTER_SECONDS <= 2 * TWILIO_TIMEOUT_SECONDS:
 SMS_RATE_LIMIT_PER_SECOND = env.get_float("SMS_RATE_LIMIT_PER_SECOND", default=10.0, minimum=0.0)
 SMS_BULK_BATCH_SIZE = env.get_int("SMS_BULK_BATCH_SIZE", default=100, minimum=1, maximum=1000)
 SMS_BULK_SENDERS = env.get_int("SMS_BULK_SENDERS", default=4, minimum=1, maximum=200)
+
+# --- Privacy ----------------------------------------------------------------------------
+# Key of the HMAC that remembers erased numbers (FORGET) without storing them; never in the
+# database. Changing it forgets every suppression (those numbers could be texted again).
+SUPPRESSION_HMAC_KEY = env.get_str("SUPPRESSION_HMAC_KEY", dev_default="dev-only-insecure-suppression-key")
+# Message texts (in and out) are blanked after this many days; counts stay, without a person.
+MESSAGE_RETENTION_DAYS = env.get_int("MESSAGE_RETENTION_DAYS", default=90, minimum=1)
+# Contacts with no message for this many days and no reminders are erased, as by FORGET.
+CONTACT_RETENTION_DAYS = env.get_int("CONTACT_RETENTION_DAYS", default=730, minimum=1)
+RETENTION_BATCH_SIZE = env.get_int("RETENTION_BATCH_SIZE", default=1000, minimum=1, maximum=10_000)
+# How long after a FORGET confirmation the erasure starts (the confirmation must be sent first).
+FORGET_ERASE_AFTER_SECONDS = env.get_float("FORGET_ERASE_AFTER_SECONDS", default=30.0, minimum=0.0, maximum=110.0)
 
 # --- Reminders --------------------------------------------------------------------------
 REMINDER_DEFAULT_TIME_ZONE = env.get_str("REMINDER_DEFAULT_TIME_ZONE", default="Europe/Brussels", check=check_time_zone)

@@ -132,3 +132,22 @@ class Broadcast(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic} ({self.created_at:%Y-%m-%d %H:%M})" if self.created_at else str(self.topic)
+
+
+class Suppression(models.Model):
+    """A number erased on request (FORGET): nothing is sent to it until it texts again.
+
+    Holds only a keyed HMAC of the number (reminders.suppression): the key
+    (SUPPRESSION_HMAC_KEY) is never in the database, so the table alone names nobody.
+    """
+
+    number_hmac = models.CharField(_("number (keyed hash)"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("erased at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("suppressed number")
+        verbose_name_plural = _("suppressed numbers")
+
+    def __str__(self) -> str:
+        return f"{self.number_hmac[:12]}…"

@@ -170,6 +170,7 @@ PRODUCTION = {
     "TWILIO_AUTH_TOKEN": "production-token",
     "TWILIO_FROM_NUMBER": "+3225550100",
     "DJANGO_SECURE_PROXY_SSL_HEADER": "1",
+    "SUPPRESSION_HMAC_KEY": "a-production-suppression-key",
 }
 
 
@@ -177,7 +178,7 @@ def test_check_deploy_is_clean_with_the_production_environment() -> None:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DATABASE_", "REDIS_", "TWILIO_", "SMS_"))
+        if not key.startswith(("DJANGO_", "DATABASE_", "REDIS_", "TWILIO_", "SMS_", "SUPPRESSION_"))
     }
     env.update(PRODUCTION, DJANGO_SETTINGS_MODULE="project.settings")
     result = subprocess.run(

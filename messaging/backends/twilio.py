@@ -114,3 +114,19 @@ class TwilioBackend:
             if message.body == sms.body and (created is None or created >= since - LOOKUP_SLACK):
                 return Submitted(sid=str(message.sid), status=str(message.status or "queued"))
         return None
+
+    def delete_message(self, sid: str) -> None:
+        try:
+            self.client.messages(sid).delete()
+        except TwilioRestException as exc:
+            if exc.status == 404:
+                return  # deleted already
+            raise SendError(
+                f"Twilio answered {exc.status} with error {exc.code} to a deletion: {mask_numbers(str(exc.msg))}",
+                outcome=Outcome.RETRY,
+                code=exc.code,
+            ) from exc
+        except (TwilioException, requests.exceptions.RequestException) as exc:
+            raise SendError(
+                f"Twilio could not be asked to delete a message: {type(exc).__name__}", outcome=Outcome.RETRY
+            ) from exc
