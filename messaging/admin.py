@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from messaging import services, tasks
-from messaging.models import BULK_PURPOSES, Message
+from messaging.models import BULK_PURPOSES, Message, ProviderDeletion
 from messaging.phone import masked
 
 PERSONAL_DATA_PERMISSION = "messaging.view_personal_data"
@@ -143,3 +143,17 @@ def _personal_free(name: str) -> str:
     if name == "phone_number":
         return "masked_number"
     return "" if name in PERSONAL_FIELDS else name
+
+
+@admin.register(ProviderDeletion)
+class ProviderDeletionAdmin(admin.ModelAdmin[ProviderDeletion]):
+    """Records still to delete at Twilio after an erasure: read-only; the beat task retries them."""
+
+    list_display = ["provider_sid", "attempts", "next_attempt_at", "last_error", "created_at"]
+    readonly_fields = ["provider_sid", "attempts", "next_attempt_at", "last_error", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ProviderDeletion | None = None) -> bool:
+        return False

@@ -20,7 +20,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from messaging.backends import SendError, get_backend
-from messaging.models import Message
+from messaging.models import Message, ProviderDeletion
 from reminders import services as subscriber_services
 from reminders.models import Subscriber
 from reminders.suppression import is_suppressed, suppression_add, suppression_clear
@@ -95,7 +95,7 @@ def contact_erase_after_forget(*, inbound_id: int, now: datetime | None = None) 
 def contact_erase(*, subscriber: Subscriber, suppress: bool = True) -> list[str]:
     """Erase a contact now (the admin's erase, retention): the same effect as FORGET, without an SMS.
 
-    Returns the Twilio SIDs to delete (`twilio_messages_delete`, queued on commit by the caller).
+    Returns the Twilio SIDs to delete, already recorded (ProviderDeletion): queue `twilio_delete` on commit.
     """
     with transaction.atomic():
         number = subscriber.phone_number
@@ -118,6 +118,7 @@ def _erase_messages(*, number: str, subscriber_id: int | None, up_to: int | None
         state=Message.State.CANCELLED, next_attempt_at=None
     )
     sids = [sid for sid in rows.values_list("provider_sid", flat=True) if sid]
+    provider_deletions_add(sids=sids)
     rows.update(
         phone_number="",
         body="",
@@ -140,17 +141,67 @@ def _admin_history_anonymise(subscriber_id: int) -> None:
     ).update(object_repr=f"subscriber #{subscriber_id}")
 
 
-def twilio_messages_delete(*, sids: list[str]) -> list[str]:
-    """Ask Twilio to delete each message record; returns the SIDs still to delete (retry later)."""
+# Twilio refuses to delete a message it is still delivering; after this many attempts
+# (backing off to SMS_RETRY_MAX_SECONDS) a record is left for an operator (admin: Twilio
+# records to delete).
+PROVIDER_DELETE_MAX_ATTEMPTS = 30
+
+
+def provider_deletions_add(*, sids: list[str]) -> None:
+    """Record Twilio message records to delete (durable: the beat task finds them if a task is lost)."""
+    ProviderDeletion.objects.bulk_create(
+        [ProviderDeletion(provider_sid=sid) for sid in sids], ignore_conflicts=True, batch_size=500
+    )
+
+
+@dataclass(frozen=True)
+class Deletions:
+    deleted: int
+    failed: int
+    next_due_in: float | None  # seconds until the next failed one is due; None: nothing waits
+
+
+def provider_deletions_run(*, now: datetime | None = None, limit: int = 100) -> Deletions:
+    """Ask Twilio to delete the records that are due; failures back off and wait."""
+    now = now or timezone.now()
+    due = list(
+        ProviderDeletion.objects.filter(attempts__lt=PROVIDER_DELETE_MAX_ATTEMPTS)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .order_by("id")[:limit]
+    )
     backend = get_backend()
-    remaining = []
-    for sid in sids:
+    deleted = failed = 0
+    for row in due:
         try:
-            backend.delete_message(sid)
+            backend.delete_message(row.provider_sid)
         except SendError as error:
-            logger.warning("Twilio message %s not deleted yet: %s", sid, error.message)
-            remaining.append(sid)
-    return remaining
+            failed += 1
+            attempts = row.attempts + 1
+            delay = _retry_delay(attempts)
+            ProviderDeletion.objects.filter(pk=row.pk).update(
+                attempts=attempts, next_attempt_at=now + timedelta(seconds=delay), last_error=error.message[:300]
+            )
+            log = logger.error if attempts >= PROVIDER_DELETE_MAX_ATTEMPTS else logger.warning
+            log("Twilio record %s not deleted (attempt %s): %s", row.provider_sid, attempts, error.message)
+            continue
+        ProviderDeletion.objects.filter(pk=row.pk).delete()
+        deleted += 1
+    waiting = (
+        ProviderDeletion.objects.filter(attempts__lt=PROVIDER_DELETE_MAX_ATTEMPTS, next_attempt_at__gt=now)
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
+    next_due_in = (waiting - now).total_seconds() if waiting else None
+    if deleted or failed:
+        logger.info("Twilio records: %s deleted, %s to try again", deleted, failed)
+    return Deletions(deleted, failed, next_due_in)
+
+
+def _retry_delay(attempts: int) -> float:
+    from messaging.services import retry_delay
+
+    return retry_delay(attempts)
 
 
 # --- Export -------------------------------------------------------------------------------

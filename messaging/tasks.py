@@ -17,8 +17,6 @@ from kombu.exceptions import OperationalError
 from messaging import bulk, leases, privacy, services
 
 logger = logging.getLogger(__name__)
-# Twilio refuses to delete a message still being delivered: retries span about an hour.
-TWILIO_DELETE_MAX_ATTEMPTS = 12
 
 
 def queue(task: Any, *args: Any, countdown: float | None = None) -> bool:
@@ -103,21 +101,21 @@ def forget_erase(inbound_id: int, attempt: int = 1) -> None:
         queue(forget_erase, inbound_id, attempt + 1, countdown=services.retry_delay(attempt))
         return
     if erased.provider_sids:
-        queue(twilio_delete, erased.provider_sids)
+        queue(twilio_delete)
 
 
 @shared_task(name="messaging.tasks.twilio_delete")
-def twilio_delete(sids: list[str], attempt: int = 1) -> None:
-    """Delete message records at Twilio, retrying what fails with backoff (bounded)."""
-    remaining = privacy.twilio_messages_delete(sids=sids)
-    if remaining and attempt < TWILIO_DELETE_MAX_ATTEMPTS:
-        queue(twilio_delete, remaining, attempt + 1, countdown=services.retry_delay(attempt))
-    elif remaining:
-        logger.error("%s Twilio message record(s) could not be deleted after %s attempts", len(remaining), attempt)
+def twilio_delete() -> None:
+    """Delete due message records at Twilio (recorded by erasures); beat runs it too, so none is lost."""
+    done = privacy.provider_deletions_run()
+    if done.deleted + done.failed >= 100:
+        queue(twilio_delete)  # a full batch: more may be due
+    elif done.next_due_in is not None and done.failed:
+        queue(twilio_delete, countdown=done.next_due_in)
 
 
 @shared_task(name="messaging.tasks.retention")
 def retention() -> None:
     retained = privacy.retention_apply()
     if retained.provider_sids:
-        queue(twilio_delete, retained.provider_sids)
+        queue(twilio_delete)

@@ -166,6 +166,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # One task for all subscribers: it claims whatever is due (never a task per subscriber).
     "privacy-retention": {"task": "messaging.tasks.retention", "schedule": 3600.0},
+    # Twilio records left to delete after an erasure (a lost task, a failed attempt).
+    "privacy-twilio-delete": {"task": "messaging.tasks.twilio_delete", "schedule": 300.0},
     "reminders-tick": {
         "task": "reminders.tasks.tick",
         "schedule": REMINDER_TICK_SECONDS,

@@ -311,7 +311,7 @@ class SubscriberAdmin(admin.ModelAdmin[Subscriber]):
             _log(request, subscriber, DELETION, "erased the contact and every message (as FORGET)")
             sids = privacy.contact_erase(subscriber=subscriber)
             if sids:
-                transaction.on_commit(lambda: queue(twilio_delete, sids))
+                transaction.on_commit(lambda: queue(twilio_delete))
             self.message_user(request, _("The contact and every message text and number are erased."))
             return HttpResponseRedirect(reverse("admin:reminders_subscriber_changelist"))
         context = {

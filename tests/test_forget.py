@@ -14,8 +14,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from advice.models import Topic
-from messaging import privacy
-from messaging.models import Message
+from messaging import privacy, tasks
+from messaging.models import Message, ProviderDeletion
 from reminders.models import Subscriber, Suppression
 from reminders.scheduler import reminders_plan_due
 from reminders.suppression import is_suppressed, number_hmac
@@ -129,14 +129,22 @@ def test_forget_while_opted_out_is_still_honoured(text: Any, outbox: list[Any]) 
     assert not Subscriber.objects.exists()
 
 
-def test_a_failed_twilio_deletion_is_retried(text: Any, fake_twilio: FakeTwilio) -> None:
+def test_a_failed_twilio_deletion_is_recorded_and_retried(text: Any, fake_twilio: FakeTwilio) -> None:
     fake_twilio.failing_deletes = 1
     text("KRAMP", sender=NUMBER)
     text("FORGET", sender=NUMBER)
 
-    deletes = fake_twilio.deletes()
-    assert len(deletes) == 4 + 1  # two sent, two received, one of them twice
-    assert len(fake_twilio.deleted) == 2
+    assert len(fake_twilio.deletes()) == 4  # two sent, two received: the first one failed
+    [waiting] = ProviderDeletion.objects.all()
+    assert waiting.attempts == 1 and waiting.next_attempt_at > timezone.now()
+    assert privacy.provider_deletions_run().deleted == 0  # not due yet
+
+    tasks.twilio_delete.delay()  # what beat runs
+    retried = privacy.provider_deletions_run(now=timezone.now() + timedelta(minutes=10))
+
+    assert retried.deleted == 1 and retried.next_due_in is None
+    assert len(fake_twilio.deletes()) == 5
+    assert len(fake_twilio.deleted) == 2 and not ProviderDeletion.objects.exists()
 
 
 def test_the_erasure_waits_for_the_confirmation(text: Any, settings: Any) -> None:
