@@ -23,7 +23,7 @@ from messaging.backends import SendError, get_backend
 from messaging.models import Message, ProviderDeletion
 from reminders import services as subscriber_services
 from reminders.models import Subscriber
-from reminders.suppression import is_suppressed, suppression_add, suppression_clear
+from reminders.suppression import suppression_add, suppression_clear
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,10 @@ def contact_forget_requested(*, subscriber: Subscriber, inbound_id: int) -> None
     suppression_add(number=subscriber.phone_number)
     subscriber_services.reminders_stop(subscriber=subscriber)
     subscriber.save()
-    subscriber_services.subscriber_opt_out(subscriber=subscriber, source=Subscriber.OptOutSource.KEYWORD)
+    # Opted out "by FORGET", even if opted out before: the retention task finishes an erasure
+    # whose task was lost by looking for exactly these.
+    subscriber.is_opted_out = False
+    subscriber_services.subscriber_opt_out(subscriber=subscriber, source=Subscriber.OptOutSource.FORGET)
 
     def queue_erasure() -> None:
         from messaging import tasks
@@ -307,11 +310,10 @@ def retention_apply(*, now: datetime | None = None, max_batches: int = 50) -> Re
     # contact still there, opted out by the keyword, well after the confirmation.
     late = now - FORGET_WAIT_FOR_CONFIRMATION
     for forgotten in Subscriber.objects.filter(
-        is_opted_out=True, opt_out_source=Subscriber.OptOutSource.KEYWORD, opted_out_at__lt=late
+        is_opted_out=True, opt_out_source=Subscriber.OptOutSource.FORGET, opted_out_at__lt=late
     ).order_by("id")[:batch]:
-        if is_suppressed(forgotten.phone_number):
-            sids += contact_erase(subscriber=forgotten)
-            erased += 1
+        sids += contact_erase(subscriber=forgotten)
+        erased += 1
     if blanked or erased:
         logger.info("retention: %s message text(s) blanked, %s inactive contact(s) erased", blanked, erased)
     return Retained(blanked, erased, sids)

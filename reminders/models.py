@@ -16,6 +16,7 @@ class Subscriber(models.Model):
         KEYWORD = "keyword", _("texted a stop word")
         CARRIER = "carrier", _("Twilio reported an opt-out (21610)")
         ADMIN = "admin", _("set by an admin")
+        FORGET = "forget", _("asked to be erased (FORGET)")
 
     phone_number = models.CharField(
         _("phone number"), max_length=20, unique=True, help_text=_("E.164, such as +32470123456.")

@@ -170,6 +170,27 @@ def test_the_erasure_waits_for_the_confirmation(text: Any, settings: Any) -> Non
     assert Message.objects.filter(state=Message.State.CANCELLED).count() == 1
 
 
+def test_an_erasure_whose_task_was_lost_is_finished_by_the_retention_task(
+    text: Any, clock: Any, monkeypatch: Any
+) -> None:
+    from messaging import tasks as message_tasks
+
+    # The erasure's task is lost (a worker killed, Redis flushed) after it was queued.
+    monkeypatch.setattr(message_tasks.forget_erase, "apply_async", lambda *args, **kwargs: None)
+    text("KRAMP", sender=NUMBER)
+    text("FORGET", sender=NUMBER)
+    assert Subscriber.objects.get().opt_out_source == Subscriber.OptOutSource.FORGET
+
+    clock.advance(hours=1)
+    assert privacy.retention_apply().contacts_erased == 0  # its confirmation may still be on its way
+    clock.advance(hours=2)
+    swept = privacy.retention_apply()
+
+    assert swept.contacts_erased == 1 and not Subscriber.objects.exists()
+    assert NUMBER not in database_dump()
+    assert is_suppressed(NUMBER)
+
+
 def test_retention_blanks_old_texts_in_batches_and_erases_inactive_contacts(
     text: Any, clock: Any, settings: Any
 ) -> None:
