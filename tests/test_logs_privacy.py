@@ -4,7 +4,8 @@ Real flows run with every logger at DEBUG through the service's own logging conf
 (its handler and filters): a keyword reply through the `twilio` client and the local
 stand-in (including the look-up Twilio is asked after a timeout, whose URL holds the
 number), a Twilio 21211 whose error text quotes the number, STOP, a reminder, an SMS from a
-sender that cannot be answered, and an admin search by number.
+sender that cannot be answered, an admin search by number, FORGET with its erasure and
+deletions at Twilio, and an operator's export and erasure.
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ def test_no_number_and_no_text_reaches_the_logs_at_debug(
     )
     text("waarom krijg ik krampen in mijn benen", sender=BAD_NUMBER)
     text("STOP", sender=ASKER)
+    texts_before_erasure = [m.body for m in Message.objects.all() if len(m.body) > 12]
     text("kramp in de nacht, wat nu", sender=UNANSWERABLE)
     subscriber = Subscriber.objects.create(
         phone_number=SUBSCRIBER, language_id="nl", time_zone="Europe/Brussels", reminder_times=["09:00"]
@@ -99,6 +101,13 @@ def test_no_number_and_no_text_reaches_the_logs_at_debug(
         '"%s" %s %s', f"GET /admin/reminders/subscriber/?q=%2B{SUBSCRIBER[1:]} HTTP/1.1", "200", "1234"
     )
 
+    # FORGET from the number that asked (its erasure and the deletions at Twilio), and an
+    # operator's export and erasure of the subscriber.
+    text("FORGET", sender=ASKER)
+    subscriber = Subscriber.objects.get(phone_number=SUBSCRIBER)
+    assert client.get(f"/admin/reminders/subscriber/{subscriber.pk}/export/").status_code == 200
+    assert client.post(f"/admin/reminders/subscriber/{subscriber.pk}/erase/").status_code == 302
+
     output = debug_log.getvalue()
     assert "twilio.http_client" in output and "-- BEGIN Twilio API Request --" in output  # it did log at DEBUG
     assert "error 21211" in output and "+32470***888" in output  # masked, as messaging.phone.masked does
@@ -106,12 +115,14 @@ def test_no_number_and_no_text_reaches_the_logs_at_debug(
     for number in (ASKER, BAD_NUMBER, SUBSCRIBER, UNANSWERABLE):
         for form in forms_of(number):
             assert form not in output, f"{form} is in the logs"
-    bodies = [m.body for m in Message.objects.all() if len(m.body) > 12]
+    assert "contact erased" in output and "exported everything" in output
+    bodies = [*texts_before_erasure, *[m.body for m in Message.objects.all() if len(m.body) > 12]]
     assert len(bodies) >= 6
     for body in bodies:
         assert body not in output, f"a message text is in the logs: {body[:30]}"
     # Stored error texts are masked too (the admin shows them; they outlive the number).
     failed = Message.objects.get(phone_number=BAD_NUMBER, direction=Message.Direction.OUTBOUND)
+    assert "The 'To' number" in failed.error_message
     assert BAD_NUMBER not in failed.error_message and "+32470***888" in failed.error_message
     assert BAD_NUMBER not in Subscriber.objects.get(phone_number=BAD_NUMBER).undeliverable_reason
 
