@@ -22,3 +22,6 @@ errorlog = "-"
 # Behind a TLS-terminating proxy: trust its X-Forwarded-* headers (signatures use
 # PUBLIC_BASE_URL regardless).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# The access log (when GUNICORN_ACCESS_LOG is set) shows the path without its query string
+# and no referrer: an admin search (?q=+32470...) would otherwise print a number in clear.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss "%(a)s"'

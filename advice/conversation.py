@@ -23,6 +23,8 @@ class Effect(Enum):
     REMIND = "remind"
     PAUSE = "pause"
     RESUME = "resume"
+    # Erase everything about the number, after one confirmation (messaging.privacy).
+    FORGET = "forget"
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,9 @@ def decide(
         return reply(None, "Twilio handled a start word and confirmed it", effect=Effect.OPT_IN)
 
     understood = _describe(match)
+    if match and match.action == Keyword.Action.FORGET:
+        # Honoured whatever the number's state, opted out included: one confirmation, then nothing.
+        return reply(Topic.FORGOTTEN, f"{understood}: erase", effect=Effect.FORGET, confirmation=True)
     if is_opted_out:
         if match and match.action == Keyword.Action.START:
             return reply(Topic.OPTED_IN, f"{understood}: opted back in", effect=Effect.OPT_IN)

@@ -46,7 +46,7 @@ _PLURAL_SUFFIXES = ("es", "en", "s", "n", "e")
 _MIN_STEM = 3
 
 # Keyword.Action values, spelt out here so that matching stays free of the ORM.
-TOPIC, MENU, STOP, START, LANGUAGE, REMIND, PAUSE, RESUME = (
+TOPIC, MENU, STOP, START, LANGUAGE, REMIND, PAUSE, RESUME, FORGET = (
     "topic",
     "menu",
     "stop",
@@ -55,11 +55,13 @@ TOPIC, MENU, STOP, START, LANGUAGE, REMIND, PAUSE, RESUME = (
     "remind",
     "pause",
     "resume",
+    "forget",
 )
 # Actions that change what a person receives: exact words only, never a variant or a typo.
-CONTROL_ACTIONS = frozenset({STOP, START, LANGUAGE, REMIND, PAUSE, RESUME})
+CONTROL_ACTIONS = frozenset({STOP, START, LANGUAGE, REMIND, PAUSE, RESUME, FORGET})
 # Actions that only the whole message can ask for.
-WHOLE_MESSAGE_ACTIONS = frozenset({STOP, START, LANGUAGE, RESUME})
+# FORGET erases everything about a number: never from a word inside a sentence.
+WHOLE_MESSAGE_ACTIONS = frozenset({STOP, START, LANGUAGE, RESUME, FORGET})
 
 
 class Tier(IntEnum):

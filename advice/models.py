@@ -66,6 +66,7 @@ class Topic(models.Model):
     REMINDERS_TOO_MANY = "reminders-too-many"  # {max} {example}
     REMINDERS_PAUSED = "reminders-paused"
     REMINDERS_PAUSED_UNTIL = "reminders-paused-until"  # {date}
+    FORGOTTEN = "forgotten"  # the one confirmation of FORGET
     SYSTEM_SLUGS = (
         MENU,
         OPTED_OUT,
@@ -79,6 +80,7 @@ class Topic(models.Model):
         REMINDERS_PAUSED,
         REMINDERS_PAUSED_UNTIL,
         ZONE_LOCAL,
+        FORGOTTEN,
     )
     # The advice an advisory sends by default.
     HEAT = "heat"
@@ -141,6 +143,7 @@ class Keyword(models.Model):
         REMIND = "remind", _("set reminder times")
         PAUSE = "pause", _("pause reminders")
         RESUME = "resume", _("resume reminders")
+        FORGET = "forget", _("erase everything about the number")
 
     word = models.CharField(
         _("word"),

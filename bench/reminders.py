@@ -114,6 +114,8 @@ def environment(args: argparse.Namespace, twilio_url: str, **extra: str) -> dict
         "DJANGO_SETTINGS_MODULE": "project.settings",
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": "bench-secret",
+        "SUPPRESSION_HMAC_KEY": "bench-suppression-key",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",  # the benchmark speaks plain http to gunicorn
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DATABASE_URL": args.database_url,
         "REDIS_URL": args.redis_url,

@@ -63,6 +63,8 @@ def service_environment(args: argparse.Namespace, fake_url: str) -> dict[str, st
         "DJANGO_SETTINGS_MODULE": "project.settings",
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": "bench-secret",
+        "SUPPRESSION_HMAC_KEY": "bench-suppression-key",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",  # the benchmark speaks plain http to gunicorn
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DATABASE_URL": args.database_url,
         "REDIS_URL": args.redis_url,

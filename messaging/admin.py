@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import QuerySet
@@ -10,7 +12,17 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from messaging import services, tasks
-from messaging.models import BULK_PURPOSES, Message
+from messaging.models import BULK_PURPOSES, Message, ProviderDeletion
+from messaging.phone import masked
+
+PERSONAL_DATA_PERMISSION = "messaging.view_personal_data"
+# What only holders of the permission see: numbers, texts, and Twilio's raw webhook parameters.
+PERSONAL_FIELDS = frozenset({"phone_number", "body", "params", "excerpt"})
+
+
+def sees_personal_data(request: HttpRequest) -> bool:
+    """Whether this admin user may see phone numbers and message texts (operators; not content editors)."""
+    return bool(request.user.has_perm(PERSONAL_DATA_PERMISSION))
 
 
 @admin.register(Message)
@@ -32,6 +44,7 @@ class MessageAdmin(admin.ModelAdmin[Message]):
     search_fields = ["phone_number", "provider_sid", "body"]
     date_hierarchy = "created_at"
     list_select_related = ["topic"]
+    readonly_fields = ["masked_number"]
     fieldsets = [
         (None, {"fields": ["direction", "channel", "purpose", "phone_number", "service_number", "subscriber"]}),
         (_("Content"), {"fields": ["body", "language", "topic", "encoding", "segments", "reply_to"]}),
@@ -43,6 +56,27 @@ class MessageAdmin(admin.ModelAdmin[Message]):
         ),
         (_("Received"), {"fields": ["params", "created_at", "updated_at"]}),
     ]
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        shown = list(self.list_display)
+        if sees_personal_data(request):
+            return shown
+        return ["masked_number" if name == "phone_number" else name for name in shown if name != "excerpt"]
+
+    def get_search_fields(self, request: HttpRequest) -> Any:
+        return list(self.search_fields) if sees_personal_data(request) else ["provider_sid"]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Message | None = None) -> Any:
+        if sees_personal_data(request):
+            return self.fieldsets
+        return [
+            (title, {"fields": [_personal_free(str(name)) for name in options["fields"] if _personal_free(str(name))]})
+            for title, options in self.fieldsets or []
+        ]
+
+    @admin.display(description=_("their number"))
+    def masked_number(self, obj: Message) -> str:
+        return masked(obj.phone_number) if obj.phone_number else "-"
 
     @admin.display(description=_("in/out"), ordering="direction")
     def arrow(self, obj: Message) -> str:
@@ -101,4 +135,25 @@ class MessageAdmin(admin.ModelAdmin[Message]):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Message | None = None) -> bool:
+        return False
+
+
+def _personal_free(name: str) -> str:
+    """A fieldset's field for someone without the personal-data permission: masked, or left out."""
+    if name == "phone_number":
+        return "masked_number"
+    return "" if name in PERSONAL_FIELDS else name
+
+
+@admin.register(ProviderDeletion)
+class ProviderDeletionAdmin(admin.ModelAdmin[ProviderDeletion]):
+    """Records still to delete at Twilio after an erasure: read-only; the beat task retries them."""
+
+    list_display = ["provider_sid", "attempts", "next_attempt_at", "last_error", "created_at"]
+    readonly_fields = ["provider_sid", "attempts", "next_attempt_at", "last_error", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ProviderDeletion | None = None) -> bool:
         return False

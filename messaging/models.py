@@ -149,7 +149,35 @@ class Message(models.Model):
         ]
         verbose_name = _("message")
         verbose_name_plural = _("messages")
+        # Least privilege: phone numbers and message texts are health data (GDPR Art. 9).
+        # Operators hold this; content editors do not, and see neither in the admin.
+        permissions = [("view_personal_data", _("Can see phone numbers and message texts"))]
 
     def __str__(self) -> str:
+        # Neither number nor text: this is shown to everyone who sees the admin, and kept in its history.
+        from messaging.phone import masked
+
         arrow = "←" if self.direction == self.Direction.INBOUND else "→"
-        return f"{arrow} {self.phone_number}: {self.body[:40]}"
+        return f"{arrow} {masked(self.phone_number)} #{self.pk}"
+
+
+class ProviderDeletion(models.Model):
+    """A message record to delete at Twilio (erasure on request, retention): durable until done.
+
+    Only Twilio's SID is kept, never the number or the text. A row is removed once Twilio
+    has deleted the record (or says it is gone); failures wait for their next attempt.
+    """
+
+    provider_sid = models.CharField(_("Twilio SID"), max_length=64, unique=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True, db_index=True)
+    last_error = models.CharField(_("error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("Twilio record to delete")
+        verbose_name_plural = _("Twilio records to delete")
+
+    def __str__(self) -> str:
+        return self.provider_sid

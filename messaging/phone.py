@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import phonenumbers
@@ -49,3 +50,22 @@ def masked(number: str) -> str:
     if len(number) < 8:
         return "***"
     return f"{number[:-6]}***{number[-3:]}"
+
+
+# A phone number as it can appear in text: E.164 ("+32470123456", as Twilio quotes it in its
+# error messages), URL-encoded ("%2B32470123456", in a request URL), or with "00" before the
+# country code. Runs of digits without one of those (ids, times, SIDs) are left alone.
+_NUMBER_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(?:\+|%2[Bb]|00)[1-9][0-9]{6,14}(?![0-9])")
+
+
+def mask_numbers(text: str) -> str:
+    """Every phone number in `text` masked as `masked` does (Twilio's error texts, log lines)."""
+    if "+" not in text and "%2" not in text and "00" not in text:
+        return text
+    return _NUMBER_IN_TEXT.sub(lambda found: _masked_found(found.group(0)), text)
+
+
+def _masked_found(found: str) -> str:
+    if found[:3] in ("%2B", "%2b"):
+        return "%2B" + masked(found[3:])
+    return masked(found)

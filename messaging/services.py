@@ -35,7 +35,7 @@ from django.utils import timezone
 from advice import selectors as advice_selectors
 from advice.conversation import Decision, Effect, decide
 from advice.models import Topic
-from messaging import ratelimit, twilio_ids
+from messaging import privacy, ratelimit, twilio_ids
 from messaging.backends import OutgoingSms, SendError, get_backend
 from messaging.encoding import render_sms_text, sms_size
 from messaging.models import BULK_PURPOSES, PROVIDER_STATUS_RANK, Message
@@ -121,7 +121,9 @@ def inbound_sms_record(*, params: Mapping[str, str]) -> InboundRecorded:
     if state == Message.State.RECEIVED:
         logger.info("inbound SMS %s from %s recorded as message %s", sid, masked(phone or ""), message.pk)
     else:
-        logger.warning("inbound SMS %s (message %s) from %r not answered: %s", sid, message.pk, raw_from[:40], note)
+        logger.warning(
+            "inbound SMS %s (message %s) from %s not answered: %s", sid, message.pk, masked(raw_from[:40]), note
+        )
     return InboundRecorded(message, created=True)
 
 
@@ -247,6 +249,8 @@ def inbound_sms_handle(*, message_id: int) -> Message | None:
                 is_paused=subscriber.is_paused(),
             )
             answer = _apply(decision, subscriber, inbound.body)
+            if decision.effect == Effect.FORGET:
+                privacy.contact_forget_requested(subscriber=subscriber, inbound_id=inbound.pk)
             inbound.note = decision.note
             reply = _create_reply(inbound, subscriber, decision, answer)
             inbound.subscriber = subscriber

@@ -14,7 +14,7 @@ from celery import shared_task
 from django.conf import settings
 from kombu.exceptions import OperationalError
 
-from messaging import bulk, leases, services
+from messaging import bulk, leases, privacy, services
 
 logger = logging.getLogger(__name__)
 
@@ -88,3 +88,34 @@ def sweep() -> None:
         queue(process_inbound, message_id)
     for message_id in swept.outbound:
         queue(send_message, message_id)
+
+
+# --- Privacy (messaging.privacy) ----------------------------------------------------------
+
+
+@shared_task(name="messaging.tasks.forget_erase")
+def forget_erase(inbound_id: int, attempt: int = 1) -> None:
+    """Erase the number that texted FORGET once its confirmation is sent; then delete it at Twilio."""
+    erased = privacy.contact_erase_after_forget(inbound_id=inbound_id)
+    if not erased.done:
+        queue(forget_erase, inbound_id, attempt + 1, countdown=services.retry_delay(attempt))
+        return
+    if erased.provider_sids:
+        queue(twilio_delete)
+
+
+@shared_task(name="messaging.tasks.twilio_delete")
+def twilio_delete() -> None:
+    """Delete due message records at Twilio (recorded by erasures); beat runs it too, so none is lost."""
+    done = privacy.provider_deletions_run()
+    if done.deleted + done.failed >= 100:
+        queue(twilio_delete)  # a full batch: more may be due
+    elif done.next_due_in is not None and done.failed:
+        queue(twilio_delete, countdown=done.next_due_in)
+
+
+@shared_task(name="messaging.tasks.retention")
+def retention() -> None:
+    retained = privacy.retention_apply()
+    if retained.provider_sids:
+        queue(twilio_delete)

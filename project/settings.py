@@ -8,6 +8,7 @@ and the console SMS backend.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -27,6 +28,7 @@ from project.env import (
     check_time_zone,
     check_times,
 )
+from project.middleware import static_file_headers
 
 django_stubs_ext.monkeypatch()
 
@@ -43,13 +45,17 @@ ALLOWED_HOSTS = env.get_list("DJANGO_ALLOWED_HOSTS", dev_default="localhost,127.
 PUBLIC_BASE_URL = env.get_str("PUBLIC_BASE_URL", dev_default="http://127.0.0.1:8000", check=check_http_url).rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin site with two-factor authentication (project/admin_site.py).
+    "project.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "advice",
     "reminders",
     "messaging",
@@ -57,14 +63,19 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside WhiteNoise, so static files get the Content-Security-Policy too.
+    "project.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it answers locked-out logins with 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "project.urls"
@@ -73,7 +84,7 @@ WSGI_APPLICATION = "project.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "project" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -154,6 +165,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.get_float("SWEEP_INTERVAL_SECONDS", default=30.0, minimum=1.0),
     },
     # One task for all subscribers: it claims whatever is due (never a task per subscriber).
+    "privacy-retention": {"task": "messaging.tasks.retention", "schedule": 3600.0},
+    # Twilio records left to delete after an erasure (a lost task, a failed attempt).
+    "privacy-twilio-delete": {"task": "messaging.tasks.twilio_delete", "schedule": 300.0},
     "reminders-tick": {
         "task": "reminders.tasks.tick",
         "schedule": REMINDER_TICK_SECONDS,
@@ -227,6 +241,18 @@ SMS_RATE_LIMIT_PER_SECOND = env.get_float("SMS_RATE_LIMIT_PER_SECOND", default=1
 SMS_BULK_BATCH_SIZE = env.get_int("SMS_BULK_BATCH_SIZE", default=100, minimum=1, maximum=1000)
 SMS_BULK_SENDERS = env.get_int("SMS_BULK_SENDERS", default=4, minimum=1, maximum=200)
 
+# --- Privacy ----------------------------------------------------------------------------
+# Key of the HMAC that remembers erased numbers (FORGET) without storing them; never in the
+# database. Changing it forgets every suppression (those numbers could be texted again).
+SUPPRESSION_HMAC_KEY = env.get_str("SUPPRESSION_HMAC_KEY", dev_default="dev-only-insecure-suppression-key")
+# Message texts (in and out) are blanked after this many days; counts stay, without a person.
+MESSAGE_RETENTION_DAYS = env.get_int("MESSAGE_RETENTION_DAYS", default=90, minimum=1)
+# Contacts with no message for this many days and no reminders are erased, as by FORGET.
+CONTACT_RETENTION_DAYS = env.get_int("CONTACT_RETENTION_DAYS", default=730, minimum=1)
+RETENTION_BATCH_SIZE = env.get_int("RETENTION_BATCH_SIZE", default=1000, minimum=1, maximum=10_000)
+# How long after a FORGET confirmation the erasure starts (the confirmation must be sent first).
+FORGET_ERASE_AFTER_SECONDS = env.get_float("FORGET_ERASE_AFTER_SECONDS", default=30.0, minimum=0.0, maximum=110.0)
+
 # --- Reminders --------------------------------------------------------------------------
 REMINDER_DEFAULT_TIME_ZONE = env.get_str("REMINDER_DEFAULT_TIME_ZONE", default="Europe/Brussels", check=check_time_zone)
 REMINDER_QUIET_HOURS = env.get_str(
@@ -282,11 +308,79 @@ WHITENOISE_USE_FINDERS = True
 CSRF_TRUSTED_ORIGINS = (
     [f"{urlsplit(PUBLIC_BASE_URL).scheme}://{urlsplit(PUBLIC_BASE_URL).netloc}"] if PUBLIC_BASE_URL else []
 )
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto: trust it (and only then), so
+# that the SSL redirect and secure cookies see the request as https.
 if env.get_bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-if not DEBUG and PUBLIC_BASE_URL.startswith("https://"):
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+# Production defaults are the safe ones; development (DJANGO_DEBUG=1) runs on plain http.
+SECURE_SSL_REDIRECT = env.get_bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+# A load balancer's health check may call plain http inside the network; Twilio never
+# follows a redirect of its POST (it signs the https PUBLIC_BASE_URL it was given anyway).
+SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^twilio/"]
+SECURE_HSTS_SECONDS = env.get_int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.get_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.get_bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+# Joining the browsers' preload list binds the whole domain and its subdomains to https for
+# months, whoever else runs them: the operator's decision, not a default. Django warns about
+# it (W021); the warning is silenced as long as it is left off on purpose.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+SESSION_COOKIE_SECURE = env.get_bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env.get_int("ADMIN_SESSION_HOURS", default=12, minimum=1) * 3600
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# The admin and every page: nothing from elsewhere, no inline scripts, no framing. Inline
+# style attributes are allowed (the admin's own templates and its size warnings use them).
+CONTENT_SECURITY_POLICY = env.get_str(
+    "CONTENT_SECURITY_POLICY",
+    default=(
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    ),
+)
+# WhiteNoise wants the function itself (it serves static files before any middleware of ours).
+WHITENOISE_ADD_HEADERS_FUNCTION = static_file_headers
+
+# --- The admin --------------------------------------------------------------------------
+# The admin can run on processes (or hosts) of its own, so that password hashing never
+# holds up a webhook: ADMIN_ENABLED=0 on the webhook processes, 1 on the admin's (README).
+ADMIN_ENABLED = env.get_bool("ADMIN_ENABLED", default=True)
+ADMIN_URL = env.get_str(
+    "ADMIN_URL",
+    default="/admin/",
+    check=check_pattern(r"/([A-Za-z0-9_-]+/)+", "a path such as /admin/ (letters, digits, - and _, slashes around)"),
+)
+# Staff who set up an authenticator app (TOTP) must use it; superusers must have one when this is on.
+ADMIN_REQUIRE_2FA = env.get_bool("ADMIN_REQUIRE_2FA", default=False)
+OTP_TOTP_ISSUER = env.get_str("OTP_TOTP_ISSUER", default="Leg cramps SMS")
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account or address before any password is hashed.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling: 5 failures lock the account and, separately, the address, for
+# ADMIN_LOCKOUT_MINUTES; the state is in the database (AxesDatabaseHandler), so every
+# process and host sees it. A locked-out login is answered 429 with a message to wait.
+AXES_FAILURE_LIMIT = env.get_int("ADMIN_LOGIN_FAILURE_LIMIT", default=5, minimum=1)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = timedelta(minutes=env.get_int("ADMIN_LOCKOUT_MINUTES", default=30, minimum=1))
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# The client's address when a proxy sits in front: the header it sets, right-most entry.
+ADMIN_CLIENT_IP_HEADER = env.get_str(
+    "ADMIN_CLIENT_IP_HEADER",
+    required=False,
+    check=check_pattern(r"[A-Za-z0-9-]+", "a header name such as X-Forwarded-For"),
+)
+AXES_CLIENT_IP_CALLABLE = "project.admin_site.client_ip"
+# Axes logs attempts with the username and address; numbers are masked by the log filters.
+AXES_VERBOSE = True
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -297,18 +391,45 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # --- Logging ----------------------------------------------------------------------------
 LOG_LEVEL = env.get_str("LOG_LEVEL", default="INFO", check=check_choice("DEBUG", "INFO", "WARNING", "ERROR"))
+# Every line goes through one handler whose filters mask phone numbers and drop request
+# query strings (project/logfilters.py). Third-party loggers that would print a number or a
+# request are held at WARNING whatever LOG_LEVEL says: the `twilio` client logs every request
+# (the number in its URL or parameters) at INFO, urllib3 every URL at DEBUG.
+THIRD_PARTY_LOG_LEVEL = env.get_str(
+    "THIRD_PARTY_LOG_LEVEL", default="WARNING", check=check_choice("DEBUG", "INFO", "WARNING", "ERROR")
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "redact_numbers": {"()": "project.logfilters.RedactPhoneNumbers"},
+        "drop_query_strings": {"()": "project.logfilters.DropQueryStrings"},
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["drop_query_strings", "redact_numbers"],
+        }
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "advice": {"level": LOG_LEVEL},
         "reminders": {"level": LOG_LEVEL},
         "messaging": {"level": LOG_LEVEL},
         "project": {"level": LOG_LEVEL},
+        "twilio": {"level": THIRD_PARTY_LOG_LEVEL},
+        "urllib3": {"level": THIRD_PARTY_LOG_LEVEL},
+        # runserver's request lines: through the console handler (its filters), not Django's own.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # SQL with its parameters (numbers, bodies) when DEBUG is on: never.
+        "django.db.backends": {"level": "INFO"},
+        "celery": {"level": LOG_LEVEL},
+        "axes": {"level": THIRD_PARTY_LOG_LEVEL},
     },
 }
+# Celery keeps this configuration (and its filters) instead of installing its own handlers.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 env.fail_if_problems()

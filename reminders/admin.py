@@ -3,14 +3,21 @@ reminders) and for advisories (start one, watch its progress)."""
 
 from __future__ import annotations
 
+import json
+import logging
 from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.models import CHANGE, DELETION, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
@@ -18,12 +25,17 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from advice.models import Topic
+from messaging import privacy
+from messaging.admin import sees_personal_data
 from messaging.models import Message
-from messaging.phone import to_e164
-from messaging.tasks import queue
+from messaging.phone import masked, to_e164
+from messaging.tasks import queue, twilio_delete
 from reminders import advisories, services
 from reminders.models import Broadcast, Subscriber
 from reminders.schedule import format_time, is_time_zone
+from reminders.suppression import is_suppressed
+
+logger = logging.getLogger(__name__)
 
 
 def _times_problem(reply: services.Reply) -> str:
@@ -76,6 +88,11 @@ class SubscriberForm(forms.ModelForm[Subscriber]):
                 _("%(number)s is not a phone number that can receive SMS."),
                 code="invalid_phone",
                 params={"number": raw},
+            )
+        if self.instance.pk is None and is_suppressed(number):
+            raise forms.ValidationError(
+                _("This number was erased on request (FORGET): it can be added again only once it texts us."),
+                code="suppressed",
             )
         return number
 
@@ -146,6 +163,34 @@ class SubscriberAdmin(admin.ModelAdmin[Subscriber]):
         (_("Delivery"), {"fields": ["undeliverable_at", "undeliverable_reason"]}),
         (_("History"), {"fields": ["created_at", "updated_at"]}),
     ]
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        if sees_personal_data(request):
+            return list(self.list_display)
+        return ["masked_number" if name == "phone_number" else name for name in self.list_display]
+
+    def get_search_fields(self, request: HttpRequest) -> Any:
+        # Without the permission no search: finding a number would tell whether it is a contact.
+        return list(self.search_fields) if sees_personal_data(request) else []
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Subscriber | None = None) -> Any:
+        return [*self.readonly_fields, "masked_number"]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Subscriber | None = None) -> Any:
+        if sees_personal_data(request):
+            return self.fieldsets
+        return [
+            (title, {"fields": ["masked_number" if name == "phone_number" else name for name in options["fields"]]})
+            for title, options in self.fieldsets or []
+        ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Adding a contact means typing their number.
+        return super().has_add_permission(request) and sees_personal_data(request)
+
+    @admin.display(description=_("phone number"))
+    def masked_number(self, obj: Subscriber) -> str:
+        return masked(obj.phone_number) if obj.phone_number else "-"
 
     def save_model(self, request: HttpRequest, obj: Subscriber, form: Any, change: bool) -> None:
         if "is_opted_out" in form.changed_data:
@@ -229,11 +274,54 @@ class SubscriberAdmin(admin.ModelAdmin[Subscriber]):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Subscriber], search_term: str
     ) -> tuple[QuerySet[Subscriber], bool]:
+        if not sees_personal_data(request):
+            return queryset, False
         # "0470 12 34 56" and "+32 470 12 34 56" find +32470123456.
         number = to_e164(search_term) if search_term else None
         if number:
             return queryset.filter(phone_number=number), False
         return super().get_search_results(request, queryset, search_term.replace(" ", ""))
+
+    def get_urls(self) -> list[URLPattern]:
+        own = [
+            path("<int:pk>/export/", self.admin_site.admin_view(self.export_view), name="reminders_subscriber_export"),
+            path("<int:pk>/erase/", self.admin_site.admin_view(self.erase_view), name="reminders_subscriber_erase"),
+        ]
+        return own + super().get_urls()
+
+    def export_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Everything held about this person, as JSON with a readable summary (GDPR access)."""
+        if not sees_personal_data(request):
+            raise PermissionDenied
+        subscriber = get_object_or_404(Subscriber, pk=pk)
+        exported = privacy.contact_export(subscriber=subscriber)
+        _log(request, subscriber, CHANGE, "exported everything held about the contact")
+        response = HttpResponse(
+            json.dumps(exported, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="contact-{pk}.json"'
+        return response
+
+    def erase_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Erase this person as FORGET does (no SMS is sent): asked to confirm first."""
+        if not (sees_personal_data(request) and self.has_delete_permission(request)):
+            raise PermissionDenied
+        subscriber = get_object_or_404(Subscriber, pk=pk)
+        if request.method == "POST":
+            _log(request, subscriber, DELETION, "erased the contact and every message (as FORGET)")
+            sids = privacy.contact_erase(subscriber=subscriber)
+            if sids:
+                transaction.on_commit(lambda: queue(twilio_delete))
+            self.message_user(request, _("The contact and every message text and number are erased."))
+            return HttpResponseRedirect(reverse("admin:reminders_subscriber_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "subscriber": subscriber,
+            "title": _("Erase this contact?"),
+            "messages_count": Message.objects.filter(subscriber=subscriber).count(),
+        }
+        return TemplateResponse(request, "admin/reminders/subscriber/erase.html", context)
 
     @admin.display(description=_("messages"))
     def messages_link(self, obj: Subscriber) -> str:
@@ -331,3 +419,16 @@ class BroadcastAdmin(admin.ModelAdmin[Broadcast]):
         running = Broadcast.objects.filter(pk=object_id).exclude(state=Broadcast.State.DONE).exists()
         extra = {**(extra_context or {}), "refresh_seconds": 5 if running else 0}
         return super().change_view(request, object_id, form_url, extra)
+
+
+def _log(request: HttpRequest, subscriber: Subscriber, flag: int, what: str) -> None:
+    """Who did it and when, in the admin's history and the log: never the number."""
+    LogEntry.objects.create(
+        user_id=int(request.user.pk or 0),
+        content_type=ContentType.objects.get_for_model(Subscriber),
+        object_id=str(subscriber.pk),
+        object_repr=f"subscriber #{subscriber.pk}",
+        action_flag=flag,
+        change_message=what,
+    )
+    logger.info("admin user %s %s (subscriber %s)", request.user.pk, what, subscriber.pk)

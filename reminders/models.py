@@ -16,6 +16,7 @@ class Subscriber(models.Model):
         KEYWORD = "keyword", _("texted a stop word")
         CARRIER = "carrier", _("Twilio reported an opt-out (21610)")
         ADMIN = "admin", _("set by an admin")
+        FORGET = "forget", _("asked to be erased (FORGET)")
 
     phone_number = models.CharField(
         _("phone number"), max_length=20, unique=True, help_text=_("E.164, such as +32470123456.")
@@ -80,7 +81,10 @@ class Subscriber(models.Model):
         verbose_name_plural = _("subscribers")
 
     def __str__(self) -> str:
-        return self.phone_number
+        # Masked: this text is kept in the admin's history (LogEntry) and shown in its messages.
+        from messaging.phone import masked
+
+        return masked(self.phone_number)
 
     @property
     def is_reachable(self) -> bool:
@@ -129,3 +133,22 @@ class Broadcast(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic} ({self.created_at:%Y-%m-%d %H:%M})" if self.created_at else str(self.topic)
+
+
+class Suppression(models.Model):
+    """A number erased on request (FORGET): nothing is sent to it until it texts again.
+
+    Holds only a keyed HMAC of the number (reminders.suppression): the key
+    (SUPPRESSION_HMAC_KEY) is never in the database, so the table alone names nobody.
+    """
+
+    number_hmac = models.CharField(_("number (keyed hash)"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("erased at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("suppressed number")
+        verbose_name_plural = _("suppressed numbers")
+
+    def __str__(self) -> str:
+        return f"{self.number_hmac[:12]}…"

@@ -46,7 +46,12 @@ def subscriber_get_for_update(*, phone_number: str) -> Subscriber:
     """
     assert transaction.get_connection().in_atomic_block, "call inside transaction.atomic()"
     # A new row is locked by the transaction that inserts it; an existing one by FOR UPDATE.
-    subscriber, _created = Subscriber.objects.select_for_update().get_or_create(phone_number=phone_number)
+    subscriber, created = Subscriber.objects.select_for_update().get_or_create(phone_number=phone_number)
+    if created:
+        # A number erased on request (FORGET) that texts again starts afresh.
+        from reminders.suppression import suppression_clear
+
+        suppression_clear(number=phone_number)
     return subscriber
 
 

@@ -14,7 +14,10 @@ _ROOT = Path(__file__).resolve().parent.parent
 (_ROOT / ".dev").mkdir(exist_ok=True)  # the SQLite test database lives there
 _TEST_DEFAULTS = {
     "DJANGO_DEBUG": "0",
+    # The test client speaks plain http; the redirect itself is tested with it switched on.
+    "DJANGO_SECURE_SSL_REDIRECT": "0",
     "DJANGO_SECRET_KEY": "test-secret-key",
+    "SUPPRESSION_HMAC_KEY": "test-suppression-key",
     "DJANGO_ALLOWED_HOSTS": "testserver,localhost,127.0.0.1",
     "DATABASE_URL": f"sqlite:///{_ROOT / '.dev' / 'test-db.sqlite3'}",
     "REDIS_URL": "redis://127.0.0.1:6399/0",  # replaced by the embedded server when not set
@@ -38,6 +41,7 @@ SMS_BACKEND = "locmem"
 SMS_RATE_LIMIT_PER_SECOND = 0.0
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+FORGET_ERASE_AFTER_SECONDS = 0.0
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".dev" / "test-db.sqlite3")}

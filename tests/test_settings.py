@@ -23,6 +23,7 @@ PRODUCTION = {
     "TWILIO_ACCOUNT_SID": "AC" + "a" * 32,
     "TWILIO_AUTH_TOKEN": "token",
     "TWILIO_FROM_NUMBER": "+3225550100",
+    "SUPPRESSION_HMAC_KEY": "suppression-secret",
 }
 
 
@@ -64,6 +65,7 @@ def test_it_refuses_to_start_listing_every_missing_setting() -> None:
         "TWILIO_ACCOUNT_SID",
         "TWILIO_AUTH_TOKEN",
         "TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID",
+        "SUPPRESSION_HMAC_KEY",
     ]:
         assert name in result.stderr
     assert "The service cannot start" in result.stderr

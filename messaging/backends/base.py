@@ -48,3 +48,9 @@ class SmsBackend(Protocol):
 
         Raises SendError when the provider cannot be asked right now.
         """
+
+    def delete_message(self, sid: str) -> None:
+        """Delete the provider's record of a message (erasure on request); one already gone is fine.
+
+        Raises SendError when it cannot be done now (try again later).
+        """

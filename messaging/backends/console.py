@@ -28,3 +28,6 @@ class ConsoleBackend:
     def find_submitted(self, sms: OutgoingSms, *, since: datetime) -> Submitted | None:
         # Nothing was ever sent anywhere: a new attempt shows the message again.
         return None
+
+    def delete_message(self, sid: str) -> None:
+        pass  # nothing was sent anywhere

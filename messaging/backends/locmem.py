@@ -13,6 +13,7 @@ _sids = itertools.count(1)
 
 class LocmemBackend:
     outbox: ClassVar[list[OutgoingSms]] = []
+    deleted: ClassVar[list[str]] = []
     # Errors to raise on the next sends, in order; each is consumed by one send.
     failures: ClassVar[list[SendError]] = []
 
@@ -20,6 +21,7 @@ class LocmemBackend:
     def reset(cls) -> None:
         cls.outbox.clear()
         cls.failures.clear()
+        cls.deleted.clear()
 
     def send_sms(self, sms: OutgoingSms) -> Submitted:
         if self.failures:
@@ -30,3 +32,6 @@ class LocmemBackend:
 
     def find_submitted(self, sms: OutgoingSms, *, since: datetime) -> Submitted | None:
         return None
+
+    def delete_message(self, sid: str) -> None:
+        self.deleted.append(sid)

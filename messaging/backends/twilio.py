@@ -15,6 +15,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from messaging.backends.base import OutgoingSms, SendError, Submitted
+from messaging.phone import mask_numbers
 from messaging.twilio_errors import Outcome, classify
 
 logger = logging.getLogger(__name__)
@@ -72,20 +73,22 @@ class TwilioBackend:
             message = self.client.messages.create(**params)
         except TwilioRestException as exc:
             raise SendError(
-                f"Twilio answered {exc.status} with error {exc.code}: {exc.msg}",
+                # Twilio's texts quote the number (21211: "The 'To' number +32... is not a
+                # valid phone number"); this text is logged and stored: masked.
+                f"Twilio answered {exc.status} with error {exc.code}: {mask_numbers(str(exc.msg))}",
                 outcome=classify(code=exc.code, http_status=exc.status),
                 code=exc.code,
                 uncertain=exc.status >= 500,
             ) from exc
         except requests.exceptions.RequestException as exc:
             raise SendError(
-                f"Twilio could not be reached: {type(exc).__name__}: {exc}",
+                f"Twilio could not be reached: {type(exc).__name__}: {mask_numbers(str(exc))}",
                 outcome=Outcome.RETRY,
                 uncertain=not _never_sent(exc),
             ) from exc
         except TwilioException as exc:  # an answer the client could not read
             raise SendError(
-                f"Twilio's answer was not understood: {exc}", outcome=Outcome.RETRY, uncertain=True
+                f"Twilio's answer was not understood: {mask_numbers(str(exc))}", outcome=Outcome.RETRY, uncertain=True
             ) from exc
         return Submitted(sid=str(message.sid), status=str(message.status or "queued"))
 
@@ -95,7 +98,9 @@ class TwilioBackend:
         except TwilioException as exc:
             # A failed page of the list raises the base TwilioException, not TwilioRestException.
             raise SendError(
-                f"Twilio could not be asked about an earlier attempt: {exc}", outcome=Outcome.RETRY, uncertain=True
+                f"Twilio could not be asked about an earlier attempt: {mask_numbers(str(exc))}",
+                outcome=Outcome.RETRY,
+                uncertain=True,
             ) from exc
         except requests.exceptions.RequestException as exc:
             # Its text holds the list's URL, and the URL the number (?To=): the type only, for the logs.
@@ -109,3 +114,19 @@ class TwilioBackend:
             if message.body == sms.body and (created is None or created >= since - LOOKUP_SLACK):
                 return Submitted(sid=str(message.sid), status=str(message.status or "queued"))
         return None
+
+    def delete_message(self, sid: str) -> None:
+        try:
+            self.client.messages(sid).delete()
+        except TwilioRestException as exc:
+            if exc.status == 404:
+                return  # deleted already
+            raise SendError(
+                f"Twilio answered {exc.status} with error {exc.code} to a deletion: {mask_numbers(str(exc.msg))}",
+                outcome=Outcome.RETRY,
+                code=exc.code,
+            ) from exc
+        except (TwilioException, requests.exceptions.RequestException) as exc:
+            raise SendError(
+                f"Twilio could not be asked to delete a message: {type(exc).__name__}", outcome=Outcome.RETRY
+            ) from exc

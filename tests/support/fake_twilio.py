@@ -1,6 +1,6 @@
 """A local stand-in for Twilio's REST API, for the real `twilio` client to talk to over HTTP.
 
-It serves Messages create and list, checks every request against Twilio's own OpenAPI
+It serves Messages create, list and delete, checks every request against Twilio's own OpenAPI
 description (../shared/twilio/twilio_api_v2010.json: parameter names, required ones, types,
 formats, SID patterns, Basic auth) and records what it received. A test scripts its answers:
 Twilio errors (21610, 21211, 429, 500...), a slow answer (to trigger the client's timeout),
@@ -31,6 +31,7 @@ from urllib.parse import parse_qs, urlsplit
 SPEC_PATH = Path(__file__).resolve().parents[3] / "shared" / "twilio" / "twilio_api_v2010.json"
 MESSAGES_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Messages\.json$")
 MESSAGES_TEMPLATE = "/2010-04-01/Accounts/{AccountSid}/Messages.json"
+MESSAGE_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Messages/(?P<sid>(SM|MM)[0-9a-f]{32})\.json$")
 E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 
 
@@ -131,6 +132,8 @@ class FakeTwilio:
         self.script: list[Scripted] = []
         self.failing_lists = 0  # answer this many list requests with a 500
         self.outage = False  # while True, answer every Messages request (create and list) with a 500
+        self.failing_deletes = 0  # answer this many delete requests with a 500
+        self.deleted: list[str] = []  # SIDs deleted (204), in order
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer((host, port), self._handler_class())
         self.server.daemon_threads = True
@@ -152,6 +155,9 @@ class FakeTwilio:
     def then(self, *answers: Scripted) -> None:
         with self.lock:
             self.script.extend(answers)
+
+    def deletes(self) -> list[Received]:
+        return [r for r in self.received if r.method == "DELETE"]
 
     def creates(self) -> list[Received]:
         return [r for r in self.received if r.method == "POST"]
@@ -214,6 +220,31 @@ class FakeTwilio:
                         "uri": self.path,
                     },
                 )
+
+            def do_DELETE(self) -> None:
+                parts = urlsplit(self.path)
+                match = MESSAGE_PATH.match(parts.path)
+                if not match:
+                    return self._json(404, {"code": 20404, "message": "Not found", "status": 404})
+                fake.received.append(Received("DELETE", parts.path, {}, dict(self.headers), time.time()))
+                if not self._authorised() or match["account"] != fake.account_sid:
+                    return self._json(401, {"code": 20003, "message": "Authenticate", "status": 401})
+                with fake.lock:
+                    failing, fake.failing_deletes = fake.failing_deletes > 0, max(fake.failing_deletes - 1, 0)
+                if failing or fake.outage:
+                    return self._json(500, {"code": 20500, "message": "Internal Server Error", "status": 500})
+                with fake.lock:
+                    known = [m for m in fake.accepted if m["sid"] == match["sid"]]
+                    fake.accepted = [m for m in fake.accepted if m["sid"] != match["sid"]]
+                    if known:
+                        fake.deleted.append(match["sid"])
+                if not known:
+                    return self._json(
+                        404, {"code": 20404, "message": "The requested resource was not found", "status": 404}
+                    )
+                self.send_response(204)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
 
             def do_POST(self) -> None:
                 arrived = time.time()

@@ -73,6 +73,7 @@ def _start(command: list[str], ready_marker: str, redis_url: str, twilio_url: st
         "DJANGO_SETTINGS_MODULE": "project.settings",
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": "e2e-secret",
+        "SUPPRESSION_HMAC_KEY": "test-suppression-key",
         "DJANGO_ALLOWED_HOSTS": "cramps.example.org",
         "DATABASE_URL": database_url(),
         "REDIS_URL": redis_url,
