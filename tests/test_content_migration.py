@@ -30,7 +30,8 @@ def latest() -> list[tuple[str, str]]:
 
 
 def text(slug: str, language: str) -> str:
-    return TopicTranslation.objects.get(topic__slug=slug, language_id=language).sms_text
+    # Only the column every migration has: later ones add columns the model already knows.
+    return TopicTranslation.objects.values_list("sms_text", flat=True).get(topic__slug=slug, language_id=language)
 
 
 def corrected() -> list[tuple[str, str, str, str]]:
