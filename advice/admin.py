@@ -192,12 +192,20 @@ class LanguageAdmin(HistoryAdmin[Language]):
         return ["code"] if obj else []
 
 
+class NewlineTextField(forms.CharField):
+    """Browsers send a textarea's line breaks as CRLF: an unchanged text must compare equal."""
+
+    def to_python(self, value: Any) -> str:
+        return str(super().to_python(value)).replace("\r\n", "\n")
+
+
 class TranslationForm(forms.ModelForm[TopicTranslation]):
     """Shows the pending draft, when there is one, so that an editor goes on editing it."""
 
     class Meta:
         model = TopicTranslation
         fields = ["language", "sms_text", "voice_text"]
+        field_classes = {"sms_text": NewlineTextField, "voice_text": NewlineTextField}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
