@@ -595,6 +595,17 @@ class TextDraftAdmin(admin.ModelAdmin[TextDraft]):
         (_("Review"), {"fields": ["reviewer", "reviewed_at", "comment", "decide"]}),
     ]
 
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        # The decision buttons replace "save": a comment alone changes nothing.
+        buttons = {"show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False}
+        return super().changeform_view(request, object_id, form_url, {**(extra_context or {}), **buttons})
+
     def get_form(self, request: HttpRequest, obj: TextDraft | None = None, change: bool = False, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, change, **kwargs)
         form.request = request  # type: ignore[attr-defined]

@@ -44,10 +44,13 @@ def draft_save(
 ) -> TextDraft | None:
     """Propose a text; it replaces any earlier pending draft. Nothing changes for what is sent.
 
-    A proposal equal to the published text with no draft pending is no proposal: None.
+    A proposal equal to the published text is no proposal (None); it withdraws a pending draft.
     """
     current = pending_draft(translation)
-    if current is None and sms_text == translation.sms_text and voice_text == translation.voice_text:
+    if sms_text == translation.sms_text and voice_text == translation.voice_text:
+        if current is not None:  # changed back to what is published: the draft is withdrawn
+            current.status = TextDraft.Status.SUPERSEDED
+            current.save(update_fields=["status"])
         return None
     if current is not None:
         if (current.sms_text, current.voice_text, current.author_id) == (sms_text, voice_text, author and author.pk):

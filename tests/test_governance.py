@@ -319,3 +319,36 @@ def test_the_admin_lists_texts_past_their_review_date(clinician: User) -> None:
 
     assert "1 translation" in page
     assert "Jan. 1, 2020" in page
+
+
+def test_changing_a_draft_back_to_the_published_text_withdraws_it(editor: User) -> None:
+    review.draft_save(translation=cramp_en(), sms_text=NEW_EN, voice_text="", author=editor)
+
+    withdrawn = review.draft_save(
+        translation=cramp_en(), sms_text=cramp_en().sms_text, voice_text=cramp_en().voice_text, author=editor
+    )
+
+    assert withdrawn is None
+    assert not TextDraft.objects.filter(status=TextDraft.Status.PENDING).exists()
+
+
+def test_an_advisory_sends_the_published_text_while_a_draft_waits(
+    editor: User, outbox: list[Any], settings: Any, django_capture_on_commit_callbacks: Any, shared_redis: str
+) -> None:
+    from reminders import services as reminder_services
+    from reminders.models import Subscriber
+
+    settings.REMINDER_QUIET_HOURS = "00:00-00:00"
+    person = Subscriber.objects.create(
+        phone_number="+32470000001", language_id="nl", reminder_times=["09:00"], time_zone="Europe/Brussels"
+    )
+    reminder_services.subscriber_reschedule(person)
+    heat = TopicTranslation.objects.get(topic__slug=Topic.HEAT, language="nl")
+    review.draft_save(translation=heat, sms_text="ONTWERP, niet goedgekeurd.", voice_text="", author=editor)
+    operator = logged_in(member("olga", "operators"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = operator.post("/admin/reminders/broadcast/add/", {"topic": Topic.objects.get(slug="heat").pk})
+
+    assert response.status_code == 302
+    assert [m.body for m in outbox] == [heat.sms_text]
