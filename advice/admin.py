@@ -279,7 +279,7 @@ class TopicAdmin(HistoryAdmin[Topic]):
     filter_horizontal = ["passages"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Topic]:
-        return super().get_queryset(request).prefetch_related("translations").distinct()
+        return super().get_queryset(request).prefetch_related("translations__drafts").distinct()
 
     def get_readonly_fields(self, request: HttpRequest, obj: Topic | None = None) -> list[str]:
         # The code sends service messages by slug.
@@ -451,7 +451,7 @@ class TopicAdmin(HistoryAdmin[Topic]):
             {
                 t.language_id
                 for t in obj.translations.all()
-                if t.needs_review or t.drafts.filter(status=TextDraft.Status.PENDING).exists()
+                if t.needs_review or any(d.status == TextDraft.Status.PENDING for d in t.drafts.all())
             }
         )
         return ", ".join(codes) or "-"

@@ -352,3 +352,29 @@ def test_an_advisory_sends_the_published_text_while_a_draft_waits(
 
     assert response.status_code == 302
     assert [m.body for m in outbox] == [heat.sms_text]
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("nl", "Goedkeuren en publiceren"), ("fr", "Approuver et publier"), ("de", "Freigeben und veröffentlichen")],
+)
+def test_the_review_pages_speak_belgiums_languages(editor: User, clinician: User, language: str, words: str) -> None:
+    draft = review.draft_save(translation=cramp_en(), sms_text=NEW_EN, voice_text="", author=editor)
+    assert draft is not None
+    topic = Topic.objects.get(slug="cramp")
+    page = logged_in(clinician)
+
+    review_page = page.get(f"/admin/advice/textdraft/{draft.pk}/change/", HTTP_ACCEPT_LANGUAGE=language)
+    history_page = page.get(f"/admin/advice/topic/{topic.pk}/texts-history/", HTTP_ACCEPT_LANGUAGE=language)
+
+    assert words in review_page.content.decode()
+    assert history_page.status_code == 200
+    assert {"nl": "Ontwerpen", "fr": "Brouillons", "de": "Entwürfe"}[language] in history_page.content.decode()
+
+
+def test_the_topic_list_shows_which_languages_await_review(editor: User) -> None:
+    review.draft_save(translation=cramp_en(), sms_text=NEW_EN, voice_text="", author=editor)
+
+    page = logged_in(editor).get("/admin/advice/topic/").content.decode()
+
+    assert '<td class="field-awaiting_review">en</td>' in page
