@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.forms import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -96,14 +97,19 @@ PREVIEW_VALUES = {
 }
 
 
-def preview_segments(text: str, language: str) -> list[str]:
-    """The exact parts a person receives: placeholders filled with examples, rendered, split."""
+def preview_body(text: str, language: str) -> str:
+    """The exact message a person receives: placeholders filled with examples, rendered as sent."""
     from messaging.services import fill_placeholders  # the one filling rule the senders use
 
     params = dict(PREVIEW_VALUES)
     zone = TopicTranslation.objects.filter(topic__slug=Topic.ZONE_LOCAL, language_id=language).first()
     params["zone"] = zone.sms_text if zone else "Belgian time"
-    return split_segments(render_sms_text(fill_placeholders(text, params)))
+    return render_sms_text(fill_placeholders(text, params))
+
+
+def preview_segments(text: str, language: str) -> list[str]:
+    """The parts a phone shows, as the network splits the message."""
+    return split_segments(preview_body(text, language))
 
 
 def render_preview(text: str, language: str) -> SafeString:
@@ -541,13 +547,33 @@ class DraftStatusFilter(admin.SimpleListFilter):
 class ReviewForm(forms.ModelForm[TextDraft]):
     request: HttpRequest
 
+    test_number = forms.CharField(
+        label=_("your test number"),
+        required=False,
+        max_length=32,
+        help_text=_("Your own phone, to receive this draft exactly as a person would. It is kept in the message log."),
+    )
+
     class Meta:
         model = TextDraft
         fields = ["comment"]
 
+    def clean_test_number(self) -> str:
+        from messaging.phone import to_e164
+
+        raw = str(self.cleaned_data.get("test_number") or "").strip()
+        if "_send_test" not in self.data:
+            return raw
+        number = to_e164(raw) if raw else None
+        if number is None:
+            raise ValidationError(gettext("Enter your phone number, such as +32470123456."), code="test_number")
+        return number
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         post = self.data
+        if "_send_test" in post and not self.request.user.has_perm("advice.approve_textdraft"):
+            raise ValidationError(gettext("Only a clinician can approve texts and keywords."), code="not_clinician")
         if "_approve" not in post and "_return" not in post:
             return data
         if self.instance.status != TextDraft.Status.PENDING:
@@ -587,11 +613,12 @@ class TextDraftAdmin(admin.ModelAdmin[TextDraft]):
         "reviewer",
         "reviewed_at",
         "decide",
+        "send_test",
     ]
     fieldsets = [
         (None, {"fields": ["translation", "status", "author", "created_at", "note"]}),
         (_("What changes"), {"fields": ["comparison", "passages"]}),
-        (_("What a person receives"), {"fields": ["preview"]}),
+        (_("What a person receives"), {"fields": ["preview", "test_number", "send_test"]}),
         (_("Review"), {"fields": ["reviewer", "reviewed_at", "comment", "decide"]}),
     ]
 
@@ -638,6 +665,10 @@ class TextDraftAdmin(admin.ModelAdmin[TextDraft]):
         rows = [(p.heading, p.text) for p in obj.translation.topic.passages.all()]
         return format_html_join("", "<p><em>{}</em><br>{}</p>", rows) if rows else "-"
 
+    @admin.display(description="")
+    def send_test(self, obj: TextDraft) -> str:
+        return format_html('<input type="submit" name="_send_test" value="{}">', gettext("Send it to my phone"))
+
     @admin.display(description=_("decision"))
     def decide(self, obj: TextDraft) -> str:
         if obj.status != TextDraft.Status.PENDING:
@@ -650,13 +681,31 @@ class TextDraftAdmin(admin.ModelAdmin[TextDraft]):
         )
 
     def save_model(self, request: HttpRequest, obj: TextDraft, form: Any, change: bool) -> None:
-        if "_approve" in request.POST:
+        if "_send_test" in request.POST:
+            from messaging import services as messaging_services
+            from messaging import tasks
+
+            language = obj.translation.language_id
+            message = messaging_services.preview_record(
+                phone_number=form.cleaned_data["test_number"],
+                body=preview_body(obj.sms_text, language),
+                language=language,
+                topic=obj.translation.topic,
+            )
+            transaction.on_commit(lambda: tasks.queue(tasks.send_message, message.pk))
+            messages.info(request, gettext("Sent to your phone: it arrives as a person would receive it."))
+        elif "_approve" in request.POST:
             review.draft_approve(draft=obj, reviewer=request.user)
             messages.success(request, gettext("Published: the next message sends this text."))
         elif "_return" in request.POST:
             review.draft_return(draft=obj, reviewer=request.user, comment=form.cleaned_data["comment"])
             messages.info(request, gettext("Sent back to its author."))
         obj.refresh_from_db()
+
+    def response_change(self, request: HttpRequest, obj: TextDraft) -> HttpResponse:
+        if "_send_test" in request.POST:  # back to the same draft, to decide after reading the phone
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # drafts are written on the topic's page

@@ -378,3 +378,24 @@ def test_the_topic_list_shows_which_languages_await_review(editor: User) -> None
     page = logged_in(editor).get("/admin/advice/topic/").content.decode()
 
     assert '<td class="field-awaiting_review">en</td>' in page
+
+
+def test_a_clinician_receives_the_draft_on_their_own_phone_before_approving(
+    editor: User, clinician: User, outbox: list[Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    draft = review.draft_save(translation=cramp_en(), sms_text=NEW_EN, voice_text="", author=editor)
+    assert draft is not None
+    page = logged_in(clinician)
+
+    refused = page.post(f"/admin/advice/textdraft/{draft.pk}/change/", {"test_number": "INFO", "_send_test": "1"})
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = page.post(
+            f"/admin/advice/textdraft/{draft.pk}/change/", {"test_number": "0470 99 88 77", "_send_test": "1"}
+        )
+
+    assert refused.status_code == 200 and "Enter your phone number" in refused.content.decode()
+    assert sent.status_code == 302 and sent["Location"] == f"/admin/advice/textdraft/{draft.pk}/change/"
+    assert [(m.to, m.body) for m in outbox] == [("+32470998877", NEW_EN)]
+    assert cramp_en().sms_text != NEW_EN  # a preview publishes nothing
+    draft.refresh_from_db()
+    assert draft.status == TextDraft.Status.PENDING
