@@ -354,9 +354,6 @@ class TopicAdmin(HistoryAdmin[Topic]):
                 % {"count": drafted},
             )
 
-    def save_model(self, request: HttpRequest, obj: Topic, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-
     def get_urls(self) -> list[Any]:
         history = path(
             "<path:object_id>/texts-history/",
