@@ -771,6 +771,9 @@ class SourceAdmin(admin.ModelAdmin[Source]):
     inlines = [PassageInline]
     readonly_fields = ["version", "sha256", "registered_at"]
 
+    def get_inline_instances(self, request: HttpRequest, obj: Source | None = None) -> list[Any]:
+        return super().get_inline_instances(request, obj) if obj is not None else []  # passages come from the text
+
     def get_readonly_fields(self, request: HttpRequest, obj: Source | None = None) -> list[str]:
         if obj is None:
             return []

@@ -399,3 +399,21 @@ def test_a_clinician_receives_the_draft_on_their_own_phone_before_approving(
     assert cramp_en().sms_text != NEW_EN  # a preview publishes nothing
     draft.refresh_from_db()
     assert draft.status == TextDraft.Status.PENDING
+
+
+def test_a_clinician_registers_a_new_source_version_in_the_admin(clinician: User) -> None:
+    first = Source.objects.get(title="Leg cramps", version=1)
+    changed = first.full_text.replace("It is advisable to reduce", "It is strongly advisable to reduce")
+
+    response = logged_in(clinician).post(
+        "/admin/advice/source/add/",
+        {"title": "Leg cramps", "publisher": "ebpracticenet", "guide_year": "2013", "full_text": changed},
+    )
+
+    assert response.status_code == 302
+    second = Source.objects.get(title="Leg cramps", version=2)
+    assert second.passages.count() == first.passages.count()
+    flagged = set(TopicTranslation.objects.filter(needs_review=True).values_list("topic__slug", flat=True))
+    assert flagged == {"prevention", "reminder-alcohol-caffeine"}
+    page = logged_in(clinician).get(f"/admin/advice/source/{second.pk}/change/").content.decode()
+    assert "It is strongly advisable to reduce" in page and second.sha256 in page
