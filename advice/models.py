@@ -2,14 +2,22 @@
 
 Languages are rows, not code: adding a fifth language is adding a Language, its
 translations and its keywords in the admin.
+
+Governance: TopicTranslation holds only the published text, the one every sender reads. An
+editor's change is a TextDraft beside it until a clinician who did not write it approves it
+(advice.review); the leaflet itself is a versioned Source split into Passages that topics cite.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from advice.text import normalize_text
 
@@ -36,6 +44,7 @@ class Language(models.Model):
     voice_name = models.CharField(
         _("voice"), max_length=64, blank=True, help_text=_("Text-to-speech voice, such as Polly.Lisa-Neural.")
     )
+    history = HistoricalRecords(verbose_name=_("historical language"))
 
     class Meta:
         ordering = ["priority", "code"]
@@ -100,6 +109,14 @@ class Topic(models.Model):
             "topic, such as 'how to prevent cramps', gets that topic instead."
         ),
     )
+    passages: models.ManyToManyField[Passage, Any] = models.ManyToManyField(
+        "Passage",
+        blank=True,
+        related_name="topics",
+        verbose_name=_("source passages"),
+        help_text=_("The passages of the source this topic renders; a new source version flags it when they change."),
+    )
+    history = HistoricalRecords(verbose_name=_("historical topic"))
 
     class Meta:
         ordering = ["kind", "position", "slug"]
@@ -120,6 +137,13 @@ class TopicTranslation(models.Model):
     )
     voice_text = models.TextField(_("voice text"), blank=True, help_text=_("What a phone call says."))
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    needs_review = models.BooleanField(
+        _("needs review"),
+        default=False,
+        help_text=_("Set when a passage it renders changed in a new source version; cleared by an approval."),
+    )
+    review_due = models.DateField(_("review due"), null=True, blank=True)
+    history = HistoricalRecords(verbose_name=_("historical translation"))
 
     class Meta:
         ordering = ["topic", "language"]
@@ -185,12 +209,39 @@ class Keyword(models.Model):
             "TAAL that is followed by the language."
         ),
     )
+    # A keyword saved in the admin waits, out of the keyword index, until a clinician who did
+    # not save it approves it: a wrong keyword sends the wrong advice.
+    pending_review = models.BooleanField(_("awaiting approval"), default=False)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    history = HistoricalRecords(verbose_name=_("historical keyword"))
 
     class Meta:
         ordering = ["language", "action", "word"]
         constraints = [
             models.UniqueConstraint(fields=["normalized", "language"], name="one_keyword_per_word_and_language"),
+            models.CheckConstraint(
+                condition=models.Q(approved_by__isnull=True)
+                | models.Q(changed_by__isnull=True)
+                | ~models.Q(approved_by=models.F("changed_by")),
+                name="keyword_approver_is_not_its_author",
+            ),
         ]
+        permissions = [("approve_keyword", _("Can approve keywords"))]
         verbose_name = _("keyword")
         verbose_name_plural = _("keywords")
 
@@ -225,3 +276,106 @@ class Keyword(models.Model):
                 {"word": _("This language already has this keyword (ignoring case and accents).")},
                 code="duplicate",
             )
+
+
+class TextDraft(models.Model):
+    """A proposed text for one translation: pending until a clinician approves or returns it.
+
+    Approving copies it into the TopicTranslation (the published text); nothing that sends
+    reads this table.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("awaiting review")
+        APPROVED = "approved", _("approved and published")
+        RETURNED = "returned", _("sent back")
+        SUPERSEDED = "superseded", _("replaced by a later draft")
+
+    translation = models.ForeignKey(
+        TopicTranslation, on_delete=models.CASCADE, related_name="drafts", verbose_name=_("translation")
+    )
+    sms_text = models.TextField(_("SMS text"), validators=[MaxLengthValidator(SMS_MAX_CHARACTERS)])
+    voice_text = models.TextField(_("voice text"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    # No author: written by the system (the seeded leaflet texts, or a re-review a new source
+    # version asked for).
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    created_at = models.DateTimeField(_("written"), auto_now_add=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewer"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    comment = models.TextField(_("review comment"), blank=True)
+    note = models.CharField(_("why"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # The four-eyes rule, held by the database whatever the code above it does.
+            models.CheckConstraint(
+                condition=models.Q(reviewer__isnull=True)
+                | models.Q(author__isnull=True)
+                | ~models.Q(reviewer=models.F("author")),
+                name="draft_reviewer_is_not_its_author",
+            ),
+            models.UniqueConstraint(
+                fields=["translation"], condition=models.Q(status="pending"), name="one_pending_draft_per_translation"
+            ),
+        ]
+        permissions = [("approve_textdraft", _("Can approve texts"))]
+        verbose_name = _("text awaiting review")
+        verbose_name_plural = _("texts awaiting review")
+
+    def __str__(self) -> str:
+        return f"{self.translation} ({self.get_status_display()})"
+
+
+class Source(models.Model):
+    """One version of the document the advice renders (the leaflet), with its full text."""
+
+    title = models.CharField(_("title"), max_length=200)
+    publisher = models.CharField(_("publisher"), max_length=100)
+    version = models.PositiveSmallIntegerField(_("version"))
+    guide_year = models.PositiveSmallIntegerField(_("guide year"), null=True, blank=True)
+    updated_on = models.DateField(_("updated on"), null=True, blank=True)
+    adapted_on = models.DateField(_("adapted to Belgium on"), null=True, blank=True)
+    full_text = models.TextField(_("full text"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64, editable=False)
+    registered_at = models.DateTimeField(_("registered"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["title", "-version"]
+        constraints = [models.UniqueConstraint(fields=["title", "version"], name="one_source_per_title_and_version")]
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+
+    def __str__(self) -> str:
+        return f"{self.title} v{self.version} ({self.publisher})"
+
+
+class Passage(models.Model):
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="passages", verbose_name=_("source"))
+    position = models.PositiveSmallIntegerField(_("position"))
+    heading = models.CharField(_("heading"), max_length=200, blank=True)
+    text = models.TextField(_("text"))
+
+    class Meta:
+        ordering = ["source", "position"]
+        constraints = [models.UniqueConstraint(fields=["source", "position"], name="one_passage_per_position")]
+        verbose_name = _("passage")
+        verbose_name_plural = _("passages")
+
+    def __str__(self) -> str:
+        return f"{self.source.title} v{self.source.version} §{self.position}: {self.text[:60]}"

@@ -33,8 +33,9 @@ def keyword_index() -> KeywordIndex:
     """The keyword index, rebuilt at most every CONTENT_CACHE_SECONDS in each process.
 
     Building it reads every keyword and spells out their variants: too much to repeat for
-    every message at 50 messages a second. An admin's keyword change therefore applies
-    within that many seconds; texts are read fresh for every reply.
+    every message at 50 messages a second. An approved keyword change therefore applies
+    within that many seconds; keywords awaiting approval are left out. Texts are read fresh
+    for every reply.
     """
     global _index_cache
     now = time.monotonic()
@@ -75,7 +76,9 @@ def _build_keyword_index() -> KeywordIndex:
             target_language_id,
             whole_message_only,
             general,
-        ) in Keyword.objects.exclude(action=Keyword.Action.TOPIC, topic__kind__in=NOT_ADVICE).values_list(
+        ) in Keyword.objects.filter(pending_review=False)
+        .exclude(action=Keyword.Action.TOPIC, topic__kind__in=NOT_ADVICE)
+        .values_list(
             "normalized",
             "language_id",
             "action",
@@ -95,7 +98,10 @@ def fallback_languages(language: str | None) -> list[str]:
 
 
 def topic_text(slug: str, language: str | None) -> TopicText | None:
-    """The topic's text in `language`, else in the default language, never nothing while any exists."""
+    """The topic's published text in `language`, else in the default language, never nothing while any exists.
+
+    Drafts live in another table (advice.models.TextDraft): nothing read here can be one.
+    """
     translations = {
         t.language_id: t
         for t in TopicTranslation.objects.select_related("topic").filter(topic__slug=slug).exclude(sms_text="")

@@ -82,3 +82,23 @@ def sms_size(text: str) -> SmsSize:
         encoding = "UCS-2"
     segments = 1 if units <= single else math.ceil(units / part)
     return SmsSize(encoding=encoding, units=units, characters=len(text), segments=segments if units else 0)
+
+
+def split_segments(text: str) -> list[str]:
+    """The parts a phone receives, as the network splits them (an escape pair or an emoji is never cut)."""
+    size = sms_size(text)
+    if size.segments <= 1:
+        return [text] if text else []
+    gsm = size.encoding == "GSM-7"
+    part = 153 if gsm else 67
+    parts: list[str] = []
+    current, used = "", 0
+    for char in text:
+        cost = (2 if char in GSM7_EXTENDED else 1) if gsm else len(char.encode("utf-16-le")) // 2
+        if used + cost > part:
+            parts.append(current)
+            current, used = "", 0
+        current += char
+        used += cost
+    parts.append(current)
+    return parts

@@ -54,6 +54,7 @@ class Message(models.Model):
         OPT_OUT_CONFIRMATION = "opt-out", _("opt-out confirmation")
         REMINDER = "reminder", _("scheduled reminder")
         ADVISORY = "advisory", _("advisory to all subscribers")
+        PREVIEW = "preview", _("a draft text, sent to a reviewer's own number")
 
     direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
     channel = models.CharField(_("channel"), max_length=5, choices=Channel.choices, default=Channel.SMS)

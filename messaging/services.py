@@ -378,6 +378,27 @@ def _reply_sender(inbound: Message) -> str:
     return ours or settings.TWILIO_FROM_NUMBER
 
 
+def preview_record(*, phone_number: str, body: str, language: str, topic: Topic | None) -> Message:
+    """A draft's exact message, for a reviewer's own phone: a row like any other, sent by the worker.
+
+    The caller queues `send_message` once this commits.
+    """
+    size = sms_size(body)
+    return Message.objects.create(
+        direction=Message.Direction.OUTBOUND,
+        channel=Message.Channel.SMS,
+        purpose=Message.Purpose.PREVIEW,
+        phone_number=phone_number,
+        service_number="" if settings.TWILIO_MESSAGING_SERVICE_SID else settings.TWILIO_FROM_NUMBER,
+        body=body,
+        language=language,
+        topic=topic,
+        state=Message.State.PENDING,
+        encoding=size.encoding,
+        segments=size.segments,
+    )
+
+
 # --- Outbound -----------------------------------------------------------------------------
 
 

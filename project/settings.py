@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "simple_history",
     "advice",
     "reminders",
     "messaging",
@@ -73,6 +74,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Records which admin user made each change in the content history.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it answers locked-out logins with 429.
     "axes.middleware.AxesMiddleware",
@@ -220,6 +223,8 @@ SMS_BACKENDS = {
 }
 # How long a process may use its keyword index before re-reading keywords from the database.
 CONTENT_CACHE_SECONDS = env.get_float("CONTENT_CACHE_SECONDS", default=10.0, minimum=0.0)
+# An approved text is due for another clinical review this many years after its approval.
+CONTENT_REVIEW_YEARS = env.get_int("CONTENT_REVIEW_YEARS", default=3, minimum=1, maximum=10)
 # Serves /bench/empty/ (a bare view returning empty TwiML): the ceiling the benchmark compares with.
 BENCHMARK_ENDPOINTS = env.get_bool("BENCHMARK_ENDPOINTS", default=False)
 SMS_REPLY_LIMIT_PER_HOUR = env.get_int("SMS_REPLY_LIMIT_PER_HOUR", default=20, minimum=1)

@@ -50,7 +50,8 @@ def test_a_missing_translation_is_offered_as_a_form_for_its_language(staff: Clie
     assert '<option value="de" selected>' in page
 
 
-def test_an_editor_changes_a_word_and_the_next_reply_uses_it(staff: Client, text: Any, outbox: list[Any]) -> None:
+def test_a_published_text_is_sent_without_costly_punctuation(staff: Client, text: Any, outbox: list[Any]) -> None:
+    # Published directly here; the admin's way there (draft, approval) is in test_governance.py.
     translation = TopicTranslation.objects.get(topic__slug="cramp", language="en")
     translation.sms_text = "Cramp?\u00a0Stretch the muscle \u2013 gently."
     translation.save()

@@ -71,7 +71,7 @@ def unload(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("advice", "0008_keywords_reply_with_advice"),
+        ("advice", "0010_seed_governance"),
     ]
 
     operations = [
