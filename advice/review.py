@@ -123,7 +123,13 @@ def draft_restore(*, version: Any, author: Any) -> TextDraft | None:
 
 
 def keyword_changed(*, keyword: Keyword, author: Any) -> None:
-    """A keyword saved by an editor leaves the keyword index until a clinician approves it."""
+    """A keyword saved by an editor waits for a clinician; until then the keyword index keeps
+    its last approved form (from its history), and a new keyword is not matched at all."""
+    if keyword.pk is not None:
+        current = Keyword.objects.filter(pk=keyword.pk, pending_review=False).first()
+        if current is not None and not Keyword.history.filter(id=keyword.pk, pending_review=False).exists():
+            # Seeded by a migration, so without history: record the approved form first.
+            Keyword.history.bulk_history_create([current], default_change_reason="approved before this change")
     keyword.pending_review = True
     keyword.changed_by = author
     keyword.approved_by = None

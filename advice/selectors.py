@@ -57,37 +57,42 @@ def keyword_index_clear() -> None:
 NOT_ADVICE = [Topic.Kind.SYSTEM, Topic.Kind.REMINDER]
 
 
+_KEYWORD_FIELDS = ("normalized", "language_id", "action", "topic_id", "target_language_id", "whole_message_only")
+
+
 def _build_keyword_index() -> KeywordIndex:
-    entries = [
-        KeywordEntry(
-            word=normalized,
-            language=language_id,
-            action=action,
-            topic=topic_slug,
-            target_language=target_language_id,
-            whole_message_only=whole_message_only,
-            general=bool(general),
+    """Every approved keyword, as approved: a keyword an editor changed keeps working in the
+    form a clinician last approved (read from its history) until the change is approved."""
+    live = list(Keyword.objects.filter(pending_review=False).values_list(*_KEYWORD_FIELDS))
+    for keyword_id in Keyword.objects.filter(pending_review=True).values_list("id", flat=True):
+        approved = (
+            Keyword.history.filter(id=keyword_id, pending_review=False)
+            .order_by("-history_date", "-history_id")
+            .values_list(*_KEYWORD_FIELDS)
+            .first()
         )
-        for (
-            normalized,
-            language_id,
-            action,
-            topic_slug,
-            target_language_id,
-            whole_message_only,
-            general,
-        ) in Keyword.objects.filter(pending_review=False)
-        .exclude(action=Keyword.Action.TOPIC, topic__kind__in=NOT_ADVICE)
-        .values_list(
-            "normalized",
-            "language_id",
-            "action",
-            "topic__slug",
-            "target_language_id",
-            "whole_message_only",
-            "topic__general",
+        if approved is not None:
+            live.append(approved)
+    topics = {
+        pk: (slug, general)
+        for pk, slug, general in Topic.objects.exclude(kind__in=NOT_ADVICE).values_list("id", "slug", "general")
+    }
+    entries = []
+    for normalized, language_id, action, topic_id, target_language_id, whole_message_only in live:
+        if action == Keyword.Action.TOPIC and topic_id not in topics:
+            continue  # a service message or a deleted topic: never a reply
+        slug, general = topics.get(topic_id, (None, False))
+        entries.append(
+            KeywordEntry(
+                word=normalized,
+                language=language_id,
+                action=action,
+                topic=slug,
+                target_language=target_language_id,
+                whole_message_only=whole_message_only,
+                general=general,
+            )
         )
-    ]
     return KeywordIndex(entries, language_codes())
 
 

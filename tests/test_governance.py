@@ -277,6 +277,31 @@ def test_a_keyword_saved_in_the_admin_works_only_once_approved(
     assert reply is not None and reply.topic.slug == "magnesium"
 
 
+def test_a_changed_keyword_keeps_its_approved_meaning_until_the_change_is_approved(
+    editor: User, clinician: User, text: Any
+) -> None:
+    # A seeded keyword (no history of its own yet) moved by an editor to another topic.
+    keyword = Keyword.objects.get(normalized="kuit", language="nl")
+    magnesium = Topic.objects.get(slug="magnesium")
+    logged_in(editor).post(
+        f"/admin/advice/keyword/{keyword.pk}/change/",
+        {"word": "KUIT", "language": "nl", "action": "topic", "topic": magnesium.pk},
+    )
+    keyword.refresh_from_db()
+    assert keyword.pending_review and keyword.topic == magnesium
+    keyword_index_clear()
+
+    reply = text("KUIT")
+    assert reply is not None and reply.topic.slug == "cramp"  # as approved, not the menu, not the draft
+
+    logged_in(clinician).post(
+        "/admin/advice/keyword/", {"action": "approve", "_selected_action": [keyword.pk], "index": 0}
+    )
+    keyword_index_clear()
+    reply = text("KUIT", sender="+32470999888")
+    assert reply is not None and reply.topic.slug == "magnesium"
+
+
 def test_an_editor_cannot_approve_their_own_keyword_even_as_superuser() -> None:
     boss = member("boss", superuser=True)
     keyword = Keyword.objects.create(word="KRAMPPIL", language_id="nl", action="menu")
