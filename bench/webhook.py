@@ -175,12 +175,12 @@ def stack_cpu_seconds(processes: dict[str, subprocess.Popen[bytes]], database: s
 
     Unlike cpu_seconds(), this leaves out other people's work on a shared machine:
     PostgreSQL counts only the backends connected to the benchmark's database (their
-    process title names it); Redis is the whole server (it cannot be split).
+    process title names it), each under its own key ("PostgreSQL pid"), so that one that
+    ends (CONN_MAX_AGE) does not turn a difference negative; Redis is the whole server.
     """
     groups = {name: tree_cpu_seconds(process) for name, process in processes.items()}
     own = psutil.Process().cpu_times()  # this process alone: the others are its children
     groups["load generator"] = own.user + own.system
-    groups["PostgreSQL (this database)"] = 0.0
     groups["Redis (whole server)"] = 0.0
     for process in psutil.process_iter(["name", "cmdline", "cpu_times"]):
         try:
@@ -191,7 +191,7 @@ def stack_cpu_seconds(processes: dict[str, subprocess.Popen[bytes]], database: s
         if times is None:
             continue
         if command.startswith("postgres: ") and f" {database} " in command:
-            groups["PostgreSQL (this database)"] += times.user + times.system
+            groups[f"PostgreSQL {process.pid}"] = times.user + times.system
         elif "redis-server" in command and ":6379" in command:
             groups["Redis (whole server)"] += times.user + times.system
     return groups
@@ -550,7 +550,12 @@ def replies_for(
 
 
 def per_message_ms(before: dict[str, float], after: dict[str, float], count: int) -> dict[str, float]:
-    return {group: round((after[group] - before.get(group, 0.0)) / max(count, 1) * 1000, 2) for group in after}
+    """CPU milliseconds per message by group; PostgreSQL backends that ended meanwhile are lost."""
+    used: dict[str, float] = {}
+    for key, seconds in after.items():
+        group = "PostgreSQL (this database)" if key.startswith("PostgreSQL ") else key
+        used[group] = used.get(group, 0.0) + seconds - before.get(key, 0.0)
+    return {group: round(seconds / max(count, 1) * 1000, 2) for group, seconds in used.items()}
 
 
 def print_cpu(cpu: dict[str, float], concurrency: int) -> None:
