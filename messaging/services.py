@@ -21,12 +21,12 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from advice import selectors as advice_selectors
 from advice.conversation import Decision, Effect, decide
-from messaging import ratelimit
+from messaging import queries, ratelimit, rows
 from messaging.backends import OutgoingSms, SendError, get_backend
 from messaging.encoding import render_sms_text, sms_size
 from messaging.models import BULK_PURPOSES, PROVIDER_STATUS_RANK, Message
@@ -116,7 +116,7 @@ def inbound_sms_handle(*, message_id: int) -> Message | None:
     """
     try:
         with transaction.atomic():
-            inbound = Message.objects.select_for_update().filter(pk=message_id).first()
+            inbound = queries.inbound_for_update(message_id)
             if inbound is None or inbound.state != Message.State.RECEIVED:
                 return None
             subscriber = subscriber_services.subscriber_get_for_update(phone_number=inbound.phone_number)
@@ -134,7 +134,7 @@ def inbound_sms_handle(*, message_id: int) -> Message | None:
             inbound.subscriber = subscriber
             inbound.state = Message.State.HANDLED
             inbound.language = decision.reply_language or ""
-            inbound.save(update_fields=["subscriber", "state", "language", "note", "updated_at"])
+            rows.save_fields(inbound, ["subscriber", "state", "language", "note", "updated_at"])
     except IntegrityError:
         # Another run created this message's reply first (SQLite has no row locks).
         logger.info("inbound message %s was handled by another worker", message_id)
@@ -194,7 +194,7 @@ def _create_reply(
     size = sms_size(body)
     # Created claimed by this worker, which sends it as soon as this commits. If the worker
     # dies first, the sweeper finds a stale claim and asks Twilio before sending.
-    return Message.objects.create(
+    reply = Message(
         direction=Message.Direction.OUTBOUND,
         channel=Message.Channel.SMS,
         purpose=Message.Purpose.OPT_OUT_CONFIRMATION if decision.is_opt_out_confirmation else Message.Purpose.REPLY,
@@ -211,15 +211,12 @@ def _create_reply(
         encoding=size.encoding,
         segments=size.segments,
     )
+    rows.insert_row(reply)
+    return reply
 
 
 def _replies_last_hour(subscriber: Subscriber) -> int:
-    since = timezone.now() - timedelta(hours=1)
-    return (
-        Message.objects.filter(subscriber=subscriber, direction=Message.Direction.OUTBOUND, created_at__gte=since)
-        .exclude(state=Message.State.CANCELLED)
-        .count()
-    )
+    return queries.outbound_count_since(subscriber.pk, timezone.now() - timedelta(hours=1))
 
 
 def _reply_sender(inbound: Message) -> str:
@@ -300,18 +297,7 @@ def _refusal(message: Message) -> str:
 
 
 def record_submitted(message: Message, sid: str, status: str) -> SendResult:
-    now = timezone.now()
-    Message.objects.filter(pk=message.pk).update(
-        state=Message.State.SUBMITTED,
-        provider_sid=sid,
-        provider_status=_forward_only(status),
-        submitted_at=now,
-        uncertain=False,
-        next_attempt_at=None,
-        error_code=None,
-        error_message="",
-        updated_at=now,
-    )
+    queries.submitted_set(message.pk, sid=sid, status=status, lower=lower_statuses(status), now=timezone.now())
     logger.info("message %s to %s accepted as %s (%s)", message.pk, masked(message.phone_number), sid, status)
     return SendResult(Message.State.SUBMITTED)
 
@@ -394,11 +380,6 @@ def record_final(
 def lower_statuses(status: str) -> list[str]:
     rank = PROVIDER_STATUS_RANK.get(status, 0)
     return ["", *(name for name, r in PROVIDER_STATUS_RANK.items() if r < rank)]
-
-
-def _forward_only(status: str) -> Case:
-    """An UPDATE value that takes `status` only if it is further along than the row's."""
-    return Case(When(provider_status__in=lower_statuses(status), then=Value(status)), default=F("provider_status"))
 
 
 def _advance_status(rows: QuerySet[Message], status: str) -> int:
