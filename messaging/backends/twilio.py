@@ -79,7 +79,9 @@ class PooledHttpClient(HttpClient):  # type: ignore[misc]  # twilio ships no typ
             json_body = headers.get("Content-Type", "").endswith("json")
             body = json.dumps(data) if json_body else urlencode(data, doseq=True)
         seconds = timeout or self.timeout
-        answer = self.pool.request(
+        # urlopen, not request(): the body and headers are complete (twilio sets the
+        # Content-Type), and request()'s encoding layer cost a quarter of a send's CPU.
+        answer = self.pool.urlopen(
             method,
             url,
             body=body,
