@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any, TypeVar
 
-from django.db import DatabaseError, connection, models
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, models
 from django.db.models.constants import OnConflict
 from django.db.models.expressions import Col
 
@@ -100,15 +100,16 @@ def insert_row(instance: M, *, ignore_conflicts: bool = False) -> bool:
     its primary key. With ignore_conflicts, a row that breaks a unique constraint is not
     inserted and False is returned, without an error that would abort the transaction."""
     sql, fields = _insert_statement(type(instance), ignore_conflicts)
-    values = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
-    with connection.cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]  # `connection` looks itself up on every use
+    values = [field.get_db_prep_save(field.pre_save(instance, True), db) for field in fields]
+    with db.cursor() as cursor:
         cursor.execute(sql, values)
         row = cursor.fetchone()
     if row is None:
         return False
     instance.pk = row[0]
     instance._state.adding = False
-    instance._state.db = connection.alias
+    instance._state.db = db.alias
     return True
 
 
@@ -126,8 +127,9 @@ def _update_statement(model: type[models.Model], names: tuple[str, ...]) -> Stat
 def save_fields(instance: models.Model, names: Sequence[str]) -> None:
     """instance.save(update_fields=names): auto_now fields included are set to now."""
     sql, fields = _update_statement(type(instance), tuple(names))
-    values = [field.get_db_prep_save(field.pre_save(instance, False), connection) for field in fields]
-    with connection.cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]
+    values = [field.get_db_prep_save(field.pre_save(instance, False), db) for field in fields]
+    with db.cursor() as cursor:
         cursor.execute(sql, [*values, instance.pk])
         if cursor.rowcount != 1:
             raise DatabaseError("Save with update_fields did not affect any rows.")
@@ -151,7 +153,8 @@ def _reader(model: type[models.Model], columns: tuple[str, ...]) -> tuple[list[s
 def fetch_one(model: type[M], sql: str, params: Sequence[Any]) -> M | None:
     """The first row of `sql` (a SELECT of some or all of the model's columns, primary key
     included) as an instance of `model`; columns not selected load when read."""
-    with connection.cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]
+    with db.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
         columns = tuple(column[0] for column in cursor.description or ())
@@ -162,6 +165,6 @@ def fetch_one(model: type[M], sql: str, params: Sequence[Any]) -> M | None:
     for position, col, converters in plan:
         value = row[position]
         for convert in converters:
-            value = convert(value, col, connection)
+            value = convert(value, col, db)
         values.append(value)
-    return model.from_db(connection.alias, names, values)
+    return model.from_db(db.alias, names, values)
