@@ -119,18 +119,10 @@ def inbound_sms_handle(*, message_id: int) -> Message | None:
             inbound = queries.inbound_for_update(message_id)
             if inbound is None or inbound.state != Message.State.RECEIVED:
                 return None
-            subscriber = subscriber_services.subscriber_get_for_update(phone_number=inbound.phone_number)
-            decision = decide(
-                text=inbound.body,
-                index=advice_selectors.keyword_index(),
-                stored_language=subscriber.language_id,
-                is_opted_out=subscriber.is_opted_out,
-                twilio_opt_out_type=str(inbound.params.get("OptOutType", "")),
-                is_paused=subscriber.is_paused(),
-            )
+            subscriber, decision, new_number = _subscriber_and_decision(inbound)
             answer = _apply(decision, subscriber, inbound.body)
             inbound.note = decision.note
-            reply = _create_reply(inbound, subscriber, decision, answer)
+            reply = _create_reply(inbound, subscriber, decision, answer, new_number=new_number)
             inbound.subscriber = subscriber
             inbound.state = Message.State.HANDLED
             inbound.language = decision.reply_language or ""
@@ -141,6 +133,33 @@ def inbound_sms_handle(*, message_id: int) -> Message | None:
         return None
     logger.info("inbound message %s: %s", message_id, inbound.note)
     return reply
+
+
+def _subscriber_and_decision(inbound: Message) -> tuple[Subscriber, Decision, bool]:
+    """The sender's subscriber (locked), what the message asks, and whether the number is new.
+
+    A new number's row is inserted once its message is understood, with the language of
+    its first keyword: one statement fewer than inserting it, then setting the language.
+    If the same number's other message inserted it first, decide again on that row.
+    """
+    while True:
+        subscriber = subscriber_services.subscriber_locked(phone_number=inbound.phone_number)
+        new_number = subscriber is None
+        if subscriber is None:
+            subscriber = Subscriber(phone_number=inbound.phone_number)
+        decision = decide(
+            text=inbound.body,
+            index=advice_selectors.keyword_index(),
+            stored_language=subscriber.language_id,
+            is_opted_out=subscriber.is_opted_out,
+            twilio_opt_out_type=str(inbound.params.get("OptOutType", "")),
+            is_paused=subscriber.is_paused(),
+        )
+        if not new_number:
+            return subscriber, decision, False
+        subscriber.language_id = decision.remember_language
+        if subscriber_services.subscriber_insert(subscriber=subscriber):
+            return subscriber, decision, True
 
 
 def _apply(decision: Decision, subscriber: Subscriber, body: str) -> subscriber_services.Reply | None:
@@ -170,11 +189,17 @@ def fill_placeholders(text: str, params: Mapping[str, str]) -> str:
 
 
 def _create_reply(
-    inbound: Message, subscriber: Subscriber, decision: Decision, answer: subscriber_services.Reply | None
+    inbound: Message,
+    subscriber: Subscriber,
+    decision: Decision,
+    answer: subscriber_services.Reply | None,
+    *,
+    new_number: bool = False,  # its row was inserted in this transaction: nothing sent to it yet
 ) -> Message | None:
     if answer is None:
         return None
-    if not decision.is_opt_out_confirmation and _replies_last_hour(subscriber) >= settings.SMS_REPLY_LIMIT_PER_HOUR:
+    limited = not decision.is_opt_out_confirmation and not new_number
+    if limited and _replies_last_hour(subscriber) >= settings.SMS_REPLY_LIMIT_PER_HOUR:
         inbound.note = f"{decision.note}; not answered: {settings.SMS_REPLY_LIMIT_PER_HOUR} replies in the last hour"
         logger.warning(
             "reply limit reached for %s (%s per hour): message %s not answered",

@@ -44,18 +44,13 @@ def subscriber_get_for_update(*, phone_number: str) -> Subscriber:
     "FR" then "KRAMP" sent a second apart are answered in order, and the hourly reply
     count is exact.
     """
-    assert transaction.get_connection().in_atomic_block, "call inside transaction.atomic()"
-    # A new row is locked by the transaction that inserts it; an existing one by FOR UPDATE.
-    # What select_for_update().get_or_create() does, for a fifth of its CPU (it runs for
-    # every inbound message), and without a savepoint: a row the same number's other
-    # message inserted first is simply not inserted again.
-    subscriber = _subscriber_locked(phone_number)
+    subscriber = subscriber_locked(phone_number=phone_number)
     if subscriber is not None:
         return subscriber
     subscriber = Subscriber(phone_number=phone_number)
-    if insert_row(subscriber, ignore_conflicts=True):
+    if subscriber_insert(subscriber=subscriber):
         return subscriber
-    subscriber = _subscriber_locked(phone_number)
+    subscriber = subscriber_locked(phone_number=phone_number)
     assert subscriber is not None, "a conflicting row is committed before the insert returns"
     return subscriber
 
@@ -64,10 +59,24 @@ _SUBSCRIBER = "SELECT * FROM reminders_subscriber WHERE phone_number = %s"
 _SUBSCRIBER_FOR_UPDATE = "SELECT * FROM reminders_subscriber WHERE phone_number = %s FOR UPDATE"
 
 
-def _subscriber_locked(phone_number: str) -> Subscriber | None:
+def subscriber_locked(*, phone_number: str) -> Subscriber | None:
+    """The number's subscriber if it has one, locked until the transaction ends.
+
+    select_for_update().filter(phone_number=...).first(), written out: it runs for every
+    inbound message (0.8 ms of CPU through the ORM, 0.2 ms so).
+    """
+    assert transaction.get_connection().in_atomic_block, "call inside transaction.atomic()"
     # SQLite has no row locks; its transactions take the write lock at BEGIN (settings).
     sql = _SUBSCRIBER_FOR_UPDATE if connection.features.has_select_for_update else _SUBSCRIBER
     return fetch_one(Subscriber, sql, [phone_number])
+
+
+def subscriber_insert(*, subscriber: Subscriber) -> bool:
+    """Insert a new number's row, locked by this transaction until it ends. False, with
+    nothing inserted and no error that would abort the transaction, when the same number's
+    other message inserted it first: lock that one with subscriber_locked."""
+    assert transaction.get_connection().in_atomic_block, "call inside transaction.atomic()"
+    return insert_row(subscriber, ignore_conflicts=True)
 
 
 def subscriber_opt_out(*, subscriber: Subscriber, source: str) -> bool:
