@@ -36,6 +36,7 @@ import os
 import platform
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable
@@ -170,15 +171,57 @@ def tree_cpu_seconds(process: subprocess.Popen[bytes] | psutil.Process) -> float
     return total
 
 
-def stack_cpu_seconds(processes: dict[str, subprocess.Popen[bytes]], database: str) -> dict[str, float]:
-    """CPU time used so far by this benchmark's own processes, by what they are.
+class PostgresBackends(threading.Thread):
+    """CPU time of the PostgreSQL backends connected to one database, read twice a second.
 
-    Unlike cpu_seconds(), this leaves out other people's work on a shared machine:
+    A backend ends when its connection closes (CONN_MAX_AGE), taking its CPU time with
+    it; the last reading stays, so at most half a second of each ended backend is lost.
+    """
+
+    def __init__(self, database: str) -> None:
+        super().__init__(daemon=True)
+        self.database = database
+        self.seconds: dict[int, float] = {}
+        self.lock = threading.Lock()
+        self.read()
+        self.start()
+
+    def read(self) -> None:
+        for process in psutil.process_iter(["cmdline", "cpu_times"]):
+            with contextlib.suppress(psutil.Error, TypeError):
+                command = " ".join(process.info["cmdline"] or [])
+                if command.startswith("postgres: ") and f" {self.database} " in command:
+                    times = process.info["cpu_times"]
+                    with self.lock:
+                        self.seconds[process.pid] = times.user + times.system
+
+    def run(self) -> None:
+        while True:
+            time.sleep(0.5)
+            self.read()
+
+    def snapshot(self) -> dict[str, float]:
+        self.read()
+        with self.lock:
+            return {f"PostgreSQL {pid}": seconds for pid, seconds in self.seconds.items()}
+
+
+def busy_seconds() -> float:
+    """CPU time the whole machine has spent working so far (all cores, all processes)."""
+    times = psutil.cpu_times()
+    return float(sum(getattr(times, name, 0.0) for name in ("user", "nice", "system", "irq", "softirq", "steal")))
+
+
+def stack_cpu_seconds(processes: dict[str, subprocess.Popen[bytes]], postgres: PostgresBackends) -> dict[str, float]:
+    """CPU time used so far by this benchmark's own processes, by what they are, and by the
+    whole machine ("machine"), so that other people's work on a shared machine shows.
+
     PostgreSQL counts only the backends connected to the benchmark's database (their
     process title names it), each under its own key ("PostgreSQL pid"), so that one that
     ends (CONN_MAX_AGE) does not turn a difference negative; Redis is the whole server.
     """
-    groups = {name: tree_cpu_seconds(process) for name, process in processes.items()}
+    groups = {"machine": busy_seconds()}
+    groups.update({name: tree_cpu_seconds(process) for name, process in processes.items()})
     if "worker" in processes:
         # The worker's parent (broker, acks, handing tasks to the pool) apart from the pool.
         with contextlib.suppress(psutil.Error):
@@ -187,19 +230,20 @@ def stack_cpu_seconds(processes: dict[str, subprocess.Popen[bytes]], database: s
     own = psutil.Process().cpu_times()  # this process alone: the others are its children
     groups["load generator"] = own.user + own.system
     groups["Redis (whole server)"] = 0.0
-    for process in psutil.process_iter(["name", "cmdline", "cpu_times"]):
-        try:
-            command = " ".join(process.info["cmdline"] or [process.info["name"] or ""])
-            times = process.info["cpu_times"]
-        except psutil.Error:
-            continue
-        if times is None:
-            continue
-        if command.startswith("postgres: ") and f" {database} " in command:
-            groups[f"PostgreSQL {process.pid}"] = times.user + times.system
-        elif "redis-server" in command and ":6379" in command:
-            groups["Redis (whole server)"] += times.user + times.system
+    for process in psutil.process_iter(["cmdline", "cpu_times"]):
+        with contextlib.suppress(psutil.Error, TypeError):
+            command = " ".join(process.info["cmdline"] or [])
+            if "redis-server" in command and ":6379" in command:
+                times = process.info["cpu_times"]
+                groups["Redis (whole server)"] += times.user + times.system
+    groups.update(postgres.snapshot())
     return groups
+
+
+def other_work(before: dict[str, float], after: dict[str, float], wall: float) -> float:
+    """What other processes on the machine used meanwhile, in % of one core."""
+    ours = sum(after[key] - before.get(key, 0.0) for key in after if key not in ("machine", "worker parent"))
+    return max(0.0, (after["machine"] - before["machine"] - ours) / wall * 100)
 
 
 # --- Requests -------------------------------------------------------------------------------
@@ -555,20 +599,24 @@ def replies_for(
 
 
 def per_message_ms(before: dict[str, float], after: dict[str, float], count: int) -> dict[str, float]:
-    """CPU milliseconds per message by group; PostgreSQL backends that ended meanwhile are lost."""
+    """CPU milliseconds per message by group (the machine as a whole left out)."""
     used: dict[str, float] = {}
     for key, seconds in after.items():
+        if key == "machine":
+            continue
         group = "PostgreSQL (this database)" if key.startswith("PostgreSQL ") else key
         used[group] = used.get(group, 0.0) + seconds - before.get(key, 0.0)
     return {group: round(seconds / max(count, 1) * 1000, 2) for group, seconds in used.items()}
 
 
-def print_cpu(cpu: dict[str, float], concurrency: int) -> None:
+def print_cpu(cpu: dict[str, float], concurrency: int, others: float) -> None:
     print(
         f"   worker CPU per reply: {cpu['worker']:.2f} ms (parent {cpu.get('worker parent', 0):.2f} ms,"
         f" {concurrency} pool processes {cpu['worker'] - cpu.get('worker parent', 0):.2f} ms);"
         " other processes per message: "
-        + ", ".join(f"{group} {value:.2f} ms" for group, value in cpu.items() if not group.startswith("worker")),
+        + ", ".join(f"{group} {value:.2f} ms" for group, value in cpu.items() if not group.startswith("worker"))
+        + f"\n   other work on the machine meanwhile: {others:.0f} % of one core"
+        + (" (figures taken under load)" if others >= 20 else ""),
         flush=True,
     )
 
@@ -579,6 +627,7 @@ def burst_phase(
     results: dict[str, object],
     processes: dict[str, subprocess.Popen[bytes]],
     fake_url: str,
+    postgres: PostgresBackends,
     rate: float,
     duration: float,
     offset: int,
@@ -587,12 +636,13 @@ def burst_phase(
     count = int(rate * duration)
     requests = make(count, "KRAMP", WEBHOOK, offset)
     after_id = last_message_id(args.database_url)
-    database = urlsplit(args.database_url).path.lstrip("/")
-    cpu_before, began = stack_cpu_seconds(processes, database), time.time()
+    cpu_before, began = stack_cpu_seconds(processes, postgres), time.time()
     run = asyncio.run(open_loop(requests, args.port, rate, duration))
     sent_until = time.time()
     wait_for_replies(args.database_url, after_id, count)
-    cpu = per_message_ms(cpu_before, stack_cpu_seconds(processes, database), count)
+    cpu_after = stack_cpu_seconds(processes, postgres)
+    cpu = per_message_ms(cpu_before, cpu_after, count)
+    others = other_work(cpu_before, cpu_after, time.time() - began)
     replies = replies_for(fake_url, args.database_url, offset, count, run.send_times)
     # The worker's pace while the webhooks arrive (from its first reply): the offered rate
     # when it keeps up, its own capacity beside the web tier when it falls behind.
@@ -612,6 +662,7 @@ def burst_phase(
         "seconds_until_all_answered": round(all_answered, 1),
         "worker_concurrency": args.worker_concurrency,
         "cpu_ms_per_message_by_process": cpu,
+        "other_work_on_the_machine_percent_of_one_core": round(others),
     }
     print(
         f"5. burst of keywords at {rate:g}/s for {duration:g} s: {count} webhooks, {run.errors} errors,"
@@ -624,7 +675,7 @@ def burst_phase(
         f"  max {ms(max(replies.delays, default=0))}",
         flush=True,
     )
-    print_cpu(cpu, args.worker_concurrency)
+    print_cpu(cpu, args.worker_concurrency, others)
 
 
 def drain_phase(
@@ -633,13 +684,13 @@ def drain_phase(
     results: dict[str, object],
     processes: dict[str, subprocess.Popen[bytes]],
     fake_url: str,
+    postgres: PostgresBackends,
     offset: int,
 ) -> None:
     """The worker's own pace: a backlog queued while it is stopped, then answered as fast as it can."""
     count = args.drain
     requests = make(count, "KRAMP", WEBHOOK, offset)
     after_id = last_message_id(args.database_url)
-    database = urlsplit(args.database_url).path.lstrip("/")
     worker = psutil.Process(processes["worker"].pid)
     family = [worker, *worker.children(recursive=True)]
     for member in family:
@@ -648,11 +699,13 @@ def drain_phase(
         queued = asyncio.run(closed_loop(requests, args.port, args.concurrency, 3600))
     finally:
         time.sleep(1.0)  # the last tasks reach Redis
-        cpu_before, resumed = stack_cpu_seconds(processes, database), time.time()
+        cpu_before, resumed = stack_cpu_seconds(processes, postgres), time.time()
         for member in family:
             member.resume()
     wait_for_replies(args.database_url, after_id, count)
-    cpu = per_message_ms(cpu_before, stack_cpu_seconds(processes, database), count)
+    cpu_after = stack_cpu_seconds(processes, postgres)
+    cpu = per_message_ms(cpu_before, cpu_after, count)
+    others = other_work(cpu_before, cpu_after, time.time() - resumed)
     replies = replies_for(fake_url, args.database_url, offset, count)
     took = (replies.arrived[-1] - resumed) if replies.arrived else float("nan")
     pace = len(replies.arrived) / took if took > 0 else float("nan")
@@ -667,6 +720,7 @@ def drain_phase(
         "replies_per_s": round(pace, 1),
         "worker_concurrency": args.worker_concurrency,
         "cpu_ms_per_message_by_process": cpu,
+        "other_work_on_the_machine_percent_of_one_core": round(others),
     }
     print(
         f"6. sustainable reply rate: {count} keywords queued with the worker stopped"
@@ -675,7 +729,7 @@ def drain_phase(
         f" (not answered {replies.missing}, more than once {replies.twice})",
         flush=True,
     )
-    print_cpu(cpu, args.worker_concurrency)
+    print_cpu(cpu, args.worker_concurrency, others)
 
 
 def burst_spec(text: str) -> tuple[float, float]:
@@ -750,12 +804,12 @@ def main() -> int:
         if args.only in (None, "replies"):
             reply_phase(args, make, results, processes, fake_url)
         if args.only in (None, "burst"):
+            postgres = PostgresBackends(urlsplit(args.database_url).path.lstrip("/"))
             for number, (rate, seconds) in enumerate(args.burst):
-                burst_phase(
-                    args, make, results, processes, fake_url, rate, seconds, offset=6_000_000 + number * 500_000
-                )
+                offset = 6_000_000 + number * 500_000
+                burst_phase(args, make, results, processes, fake_url, postgres, rate, seconds, offset=offset)
             if args.drain:
-                drain_phase(args, make, results, processes, fake_url, offset=9_000_000)
+                drain_phase(args, make, results, processes, fake_url, postgres, offset=9_000_000)
 
         RESULTS.mkdir(parents=True, exist_ok=True)
         out = RESULTS / f"webhook-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
