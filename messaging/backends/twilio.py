@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import requests
 import urllib3
 from django.conf import settings
-from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.base.exceptions import TwilioException
 from twilio.http import HttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
@@ -100,40 +100,52 @@ def _never_sent(exc: urllib3.exceptions.HTTPError) -> bool:
 
 class TwilioBackend:
     def __init__(self) -> None:
-        self.client = Client(
-            settings.TWILIO_ACCOUNT_SID,
-            settings.TWILIO_AUTH_TOKEN,
-            http_client=PooledHttpClient(
-                base_url=settings.TWILIO_API_BASE_URL, timeout=settings.TWILIO_TIMEOUT_SECONDS
-            ),
-        )
+        self.http = PooledHttpClient(base_url=settings.TWILIO_API_BASE_URL, timeout=settings.TWILIO_TIMEOUT_SECONDS)
+        self.client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=self.http)
+        self.messages_url = f"{TWILIO_API}/2010-04-01/Accounts/{settings.TWILIO_ACCOUNT_SID}/Messages.json"
+        self.headers = self.client.get_headers("POST", None)  # the library's User-Agent, Accept, Content-Type
+        self.auth = (settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN)
 
     def send_sms(self, sms: OutgoingSms) -> Submitted:
-        params: dict[str, Any] = {"to": sms.to, "body": sms.body, "status_callback": sms.status_callback}
+        # Messages create, posted as the twilio client would post it but without building
+        # its resource objects around the answer (a fifth of a send's CPU); the client
+        # still lists messages (find_submitted).
+        form: dict[str, object] = {"To": sms.to, "Body": sms.body, "StatusCallback": sms.status_callback}
         if settings.TWILIO_MESSAGING_SERVICE_SID:
-            params["messaging_service_sid"] = settings.TWILIO_MESSAGING_SERVICE_SID
+            form["MessagingServiceSid"] = settings.TWILIO_MESSAGING_SERVICE_SID
         else:
-            params["from_"] = sms.sender or settings.TWILIO_FROM_NUMBER
+            form["From"] = sms.sender or settings.TWILIO_FROM_NUMBER
         try:
-            message = self.client.messages.create(**params)
-        except TwilioRestException as exc:
-            raise SendError(
-                f"Twilio answered {exc.status} with error {exc.code}: {exc.msg}",
-                outcome=classify(code=exc.code, http_status=exc.status),
-                code=exc.code,
-                uncertain=exc.status >= 500,
-            ) from exc
+            answer = self.http.request("POST", self.messages_url, data=form, headers=self.headers, auth=self.auth)
         except urllib3.exceptions.HTTPError as exc:
             raise SendError(
                 f"Twilio could not be reached: {type(exc).__name__}: {exc}",
                 outcome=Outcome.RETRY,
                 uncertain=not _never_sent(exc),
             ) from exc
-        except TwilioException as exc:  # an answer the client could not read
+        try:
+            payload = json.loads(answer.text) if answer.text else None
+        except ValueError:
+            payload = None
+        status = answer.status_code
+        if not 200 <= status < 300:
+            # Twilio's error body: {"code": 21610, "message": ..., "status": 400}; RFC 9457
+            # ones carry "detail"; without a code, the HTTP status stands for it (as the
+            # twilio client does).
+            error = payload if isinstance(payload, dict) else {}
+            code = error["code"] if isinstance(error.get("code"), int) else status
+            text = error.get("message") or error.get("detail") or error.get("title") or answer.text[:200]
             raise SendError(
-                f"Twilio's answer was not understood: {exc}", outcome=Outcome.RETRY, uncertain=True
-            ) from exc
-        return Submitted(sid=str(message.sid), status=str(message.status or "queued"))
+                f"Twilio answered {status} with error {code}: {text}",
+                outcome=classify(code=code, http_status=status),
+                code=code,
+                uncertain=status >= 500,
+            )
+        if not isinstance(payload, dict) or not payload.get("sid"):
+            raise SendError(
+                f"Twilio's answer was not understood: {answer.text[:200]!r}", outcome=Outcome.RETRY, uncertain=True
+            )
+        return Submitted(sid=str(payload["sid"]), status=str(payload.get("status") or "queued"))
 
     def find_submitted(self, sms: OutgoingSms, *, since: datetime) -> Submitted | None:
         try:
