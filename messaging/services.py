@@ -26,11 +26,12 @@ from django.utils import timezone
 
 from advice import selectors as advice_selectors
 from advice.conversation import Decision, Effect, decide
-from messaging import queries, ratelimit, rows
+from messaging import queries, ratelimit
 from messaging.backends import OutgoingSms, SendError, get_backend
 from messaging.encoding import render_sms_text, sms_size
 from messaging.models import BULK_PURPOSES, PROVIDER_STATUS_RANK, Message
 from messaging.phone import masked, to_e164
+from messaging.rows import insert_row, save_fields
 from messaging.twilio_errors import Outcome, classify
 from reminders import services as subscriber_services
 from reminders.models import Subscriber
@@ -126,7 +127,7 @@ def inbound_sms_handle(*, message_id: int) -> Message | None:
             inbound.subscriber = subscriber
             inbound.state = Message.State.HANDLED
             inbound.language = decision.reply_language or ""
-            rows.save_fields(inbound, ["subscriber", "state", "language", "note", "updated_at"])
+            save_fields(inbound, ["subscriber", "state", "language", "note", "updated_at"])
     except IntegrityError:
         # Another run created this message's reply first (SQLite has no row locks).
         logger.info("inbound message %s was handled by another worker", message_id)
@@ -236,7 +237,7 @@ def _create_reply(
         encoding=size.encoding,
         segments=size.segments,
     )
-    rows.insert_row(reply)
+    insert_row(reply)
     return reply
 
 
