@@ -18,8 +18,15 @@ def to_e164(raw: str, *, region: str | None = None) -> str | None:
     raw = raw.strip()
     if not raw or len(raw) > 40:
         return None
+    return _to_e164(raw, (region or settings.PHONE_DEFAULT_REGION).upper())
+
+
+# Every reply reads the number it answers from (a handful of our own numbers): parsing
+# one costs 0.05-0.09 ms of CPU.
+@lru_cache(maxsize=4096)
+def _to_e164(raw: str, region: str) -> str | None:
     try:
-        number = phonenumbers.parse(raw, (region or settings.PHONE_DEFAULT_REGION).upper())
+        number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
         return None
     # Metadata lags behind new number ranges: trust a full international number that is at

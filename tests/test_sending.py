@@ -6,6 +6,7 @@ Each test asserts on what crossed the HTTP boundary: how many requests, and what
 from __future__ import annotations
 
 import base64
+import json
 import threading
 from typing import Any
 
@@ -95,6 +96,46 @@ def test_a_busy_or_failing_twilio_is_retried_later_with_backoff(
     assert reply.next_attempt_at is not None
     assert reply.error_code == answer.code
     assert len(fake_twilio.creates()) == 1
+
+
+def test_an_error_page_that_is_not_twilios_json_is_retried_and_twilio_asked_first(
+    text: Any, fake_twilio: FakeTwilio
+) -> None:
+    fake_twilio.then(Scripted(status=502, body="<html><body>502 Bad Gateway</body></html>", accept=False))
+    reply = text("KRAMP")
+
+    reply.refresh_from_db()
+    assert reply.state == Message.State.PENDING
+    assert reply.uncertain  # a 5xx: the message may have reached Twilio
+    assert reply.error_code == 502
+    assert "Bad Gateway" in reply.error_message
+
+
+def test_an_rfc_9457_error_is_classified_by_its_code(text: Any, fake_twilio: FakeTwilio) -> None:
+    problem = {
+        "type": "https://www.twilio.com/docs/errors/21211",
+        "title": "Invalid 'To' Phone Number",
+        "status": 400,
+        "code": 21211,
+        "detail": "The 'To' number +32470123456 is not a valid phone number.",
+    }
+    fake_twilio.then(Scripted(status=400, body=json.dumps(problem)))
+    reply = text("KRAMP")
+
+    reply.refresh_from_db()
+    assert reply.state == Message.State.FAILED
+    assert reply.error_code == 21211
+    assert "21211" in Subscriber.objects.get().undeliverable_reason
+
+
+def test_an_accepted_answer_without_a_sid_counts_as_possibly_sent(text: Any, fake_twilio: FakeTwilio) -> None:
+    fake_twilio.then(Scripted(status=201, body="{}"))
+    reply = text("KRAMP")
+
+    reply.refresh_from_db()
+    assert reply.state == Message.State.PENDING
+    assert reply.uncertain
+    assert "not understood" in reply.error_message
 
 
 def test_a_retry_sends_once_twilio_is_back(text: Any, fake_twilio: FakeTwilio) -> None:

@@ -44,6 +44,7 @@ class Scripted:
     message: str = ""
     delay: float = 0.0
     accept: bool | None = None  # record the message as accepted (default: status == 201)
+    body: str | None = None  # answer with this body as it is (a proxy's error page, another error format)
 
 
 @dataclass
@@ -277,6 +278,8 @@ class FakeTwilio:
                         fake.accepted.append(message)
                 if answer.delay:
                     time.sleep(answer.delay)
+                if answer.body is not None:
+                    return self._raw(answer.status, answer.body)
                 if answer.status == 201:
                     return self._json(201, message)
                 self._json(
@@ -294,7 +297,10 @@ class FakeTwilio:
                 return self.headers.get("Authorization", "") == f"Basic {expected}"
 
             def _json(self, status: int, body: Any) -> None:
-                data = json.dumps(body, default=str).encode()
+                self._raw(status, json.dumps(body, default=str))
+
+            def _raw(self, status: int, body: str) -> None:
+                data = body.encode()
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json")
