@@ -13,7 +13,7 @@ from django.db import connection
 from project.celery import _recycle_database_connections
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (SQLite has no server)"),
 ]
 
