@@ -209,8 +209,8 @@ class Keyword(models.Model):
             "TAAL that is followed by the language."
         ),
     )
-    # A keyword saved in the admin waits, out of the keyword index, until a clinician who did
-    # not save it approves it: a wrong keyword sends the wrong advice.
+    # A keyword saved in the admin waits until a clinician who did not save it approves it (a
+    # wrong keyword sends the wrong advice); meanwhile the index keeps its last approved form.
     pending_review = models.BooleanField(_("awaiting approval"), default=False)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
