@@ -355,6 +355,8 @@ class FakeTwilio:
             call = self.calls.get(sid)
             if call is None:
                 return  # deleted meanwhile
+            if call["status"] in CALL_ENDED:
+                fields.pop("status", None)  # status only moves forward (a REST hang-up came first)
             if fields.get("status") == "in-progress" and not call["start_time"]:
                 fields.setdefault("start_time", now)
             if fields.get("status") in CALL_ENDED and not call["end_time"]:

@@ -287,7 +287,12 @@ def assert_valid_twiml(twiml: str | bytes) -> ET.Element:
     if problems:
         text = twiml.decode("utf-8", "replace") if isinstance(twiml, bytes) else twiml
         raise AssertionError("invalid TwiML:\n- " + "\n- ".join(problems) + f"\n--- the document:\n{text[:2000]}")
-    return ET.fromstring(twiml)  # noqa: S314
+    return parse_twiml(twiml)
+
+
+def parse_twiml(twiml: str | bytes) -> ET.Element:
+    """The document's root element (for a document `twiml_problems` found nothing wrong with)."""
+    return ET.fromstring(twiml)  # noqa: S314  # our own service's answer
 
 
 def say_text(element: ET.Element) -> str:
