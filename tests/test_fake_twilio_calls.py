@@ -4,7 +4,7 @@ is refused, scripted errors come back as Twilio's, and the resource lists as Twi
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -198,11 +198,12 @@ def test_an_outage_answers_500_to_every_call_request(client: Client, fake: FakeT
     fake.outage = True
 
     # A failed page is a plain TwilioException (the library's list does not parse the error).
-    for attempt in (
+    attempts: list[Callable[[], object]] = [
         lambda: create(client),
         lambda: client.calls.list(to=CALLER),
         lambda: client.calls(call.sid).fetch(),
-    ):
+    ]
+    for attempt in attempts:
         with pytest.raises(TwilioException, match="500"):
             attempt()
 
