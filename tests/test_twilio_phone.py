@@ -485,3 +485,40 @@ def test_the_stand_in_plays_each_call_by_itself_against_a_live_server(live_serve
     assert call.sid == sid and call.inputs == ["1"]
     assert fake.call_resource(sid)["status"] == "completed"
     assert [params["CallStatus"] for p, params in RECEIVED if p == "/toy/status/"][-1] == "completed"
+
+
+def test_inline_twiml_is_played_without_a_fetch(phone: TwilioPhone, fake: FakeTwilio) -> None:
+    response = VoiceResponse()
+    response.say("Drink some water.", **VOICE)
+    twilio_client(fake).calls.create(
+        to=CALLER, from_=OUR_NUMBER, twiml=str(response), status_callback=public("/toy/status/")
+    )
+
+    call = phone.answer(fake.wait_for_calls(1)[0], fake=fake)
+
+    assert call.heard == ["Drink some water."]
+    assert paths() == ["/toy/status/"]
+
+
+def test_status_callbacks_can_all_arrive_before_the_create_returns(live_server: Any, fake: FakeTwilio) -> None:
+    phone = TwilioPhone(
+        HttpTransport(live_server.url, public_base_url=settings.PUBLIC_BASE_URL),
+        auth_token=settings.TWILIO_AUTH_TOKEN,
+        account_sid=settings.TWILIO_ACCOUNT_SID,
+    )
+    fake.on_call = lambda placed: phone.answer(placed, outcome="no-answer", fake=fake)
+    fake.play_before_answering = True
+
+    sid = place(fake)
+
+    # By the time the create returned, the service had heard the whole call.
+    assert [params["CallStatus"] for _, params in RECEIVED] == ["initiated", "ringing", "no-answer"]
+    assert {params["CallSid"] for _, params in RECEIVED} == {sid}
+
+
+def test_a_gather_action_carries_what_twilio_adds(phone: TwilioPhone) -> None:
+    call = phone.call(from_=CALLER, to=OUR_NUMBER, url=public("/toy/voice/"), keys=["1#", HANG_UP])
+
+    sent = RECEIVED[1][1]
+    assert (sent["Digits"], sent["FinishedOnKey"], sent["msg"]) == ("1", "", "Gather End")
+    assert all(exchange.seconds < 15 for exchange in call.exchanges)

@@ -301,6 +301,9 @@ class FakeTwilio:
         # plays Twilio's side of the call (see tests/support/twilio_phone.py). Its result, or
         # the exception it raised, lands in `played` / `play_errors`.
         self.on_call: Callable[[PlacedCall], Any] | None = None
+        # Play the whole call before answering its create (in the server's thread): every status
+        # callback then reaches the service before the create's answer does, as can happen.
+        self.play_before_answering = False
         self.played: list[Any] = []
         self.play_errors: list[BaseException] = []
         self.lock = threading.Lock()
@@ -582,6 +585,8 @@ class FakeTwilio:
                     with fake.lock:
                         fake.calls[call["sid"]] = call
                         fake.placed.append(placed)
+                if accepted and fake.on_call is not None and fake.play_before_answering:
+                    fake._play(placed)
                 if answer.delay:
                     time.sleep(answer.delay)
                 if answer.body is not None:
@@ -590,7 +595,7 @@ class FakeTwilio:
                     self._json(201, call)
                 else:
                     self._error(answer)
-                if accepted and fake.on_call is not None:
+                if accepted and fake.on_call is not None and not fake.play_before_answering:
                     threading.Thread(target=fake._play, args=(placed,), daemon=True).start()
 
             def _one_call(self, method: str, sid: str, params: dict[str, list[str]]) -> None:

@@ -58,6 +58,7 @@ the call is over; `strict=False` leaves it in `call.errors` for the test to look
 from __future__ import annotations
 
 import math
+import time
 import uuid
 import xml.etree.ElementTree as ET  # our own service's answers, in tests
 from collections.abc import Callable, Iterable, Iterator
@@ -172,6 +173,7 @@ class Exchange:
     params: dict[str, str]
     status: int
     body: str
+    seconds: float  # how long the service took to answer
 
 
 @dataclass
@@ -558,14 +560,13 @@ class TwilioPhone:
             call.seconds += 1 + 0.3 * len(given)
             if digits:
                 call.events.append(Event("press", digits))
-                return _Next(action, method, {**params, "Digits": digits, "FinishedOnKey": finished_on})
+                keys = {"Digits": digits, "FinishedOnKey": finished_on, "msg": "Gather End"}
+                return _Next(action, method, {**params, **keys})
         elif isinstance(given, Speech) and "speech" in accepts and given.text:
             call.seconds += 1 + len(given.text.split()) / WORDS_PER_SECOND
             call.events.append(Event("speak", given.text, detail={"confidence": f"{given.confidence:.2f}"}))
             speech = {"SpeechResult": given.text, "Confidence": f"{given.confidence:.8f}"}
-            if gather.get("language"):
-                speech["Language"] = gather.get("language", "")
-            return _Next(action, method, {**params, **speech})
+            return _Next(action, method, {**params, **speech, "msg": "Gather End"})
         call.seconds += timeout
         call.events.append(Event("silence", "", detail={"given": repr(given)} if given not in (None, SILENCE) else {}))
         if gather.get("actionOnEmptyResult") == "true":
@@ -578,12 +579,12 @@ class TwilioPhone:
         call.events.append(Event("request", step.url))
         if step.method == "INLINE":
             body, problem = step.params["Twiml"], None
-            call.exchanges.append(Exchange("twiml", "INLINE", "", {}, 200, body))
+            call.exchanges.append(Exchange("twiml", "INLINE", "", {}, 200, body, 0.0))
         else:
             answer = self._send(call, step.purpose, step.method, step.url, step.params)
             body = answer.body
             problem = None if 200 <= answer.status < 300 else f"HTTP {answer.status} from {step.url}"
-            code = "11200"
+            code = "11200" if answer.status else "11205"
         if problem is None:
             problems = twiml_problems(body)
             if not problems:
@@ -603,11 +604,15 @@ class TwilioPhone:
             signature, body = self.validator.compute_signature(url, {}), {}
         else:
             signature, body = self.validator.compute_signature(url, params), params
+        started = time.monotonic()
         try:
             answer = self.transport.request(method, url, body, {"X-Twilio-Signature": str(signature)})
         except (URLError, TimeoutError, OSError) as exc:
             answer = Answer(0, f"no answer: {exc}")  # Twilio: 11205, HTTP connection failure
-        call.exchanges.append(Exchange(purpose, method, url, params, answer.status, answer.body))
+        seconds = time.monotonic() - started
+        if seconds > TWILIO_TIMEOUT_SECONDS:
+            answer = Answer(0, f"answered after {seconds:.1f} s: Twilio had given up at 15 s (11205)")
+        call.exchanges.append(Exchange(purpose, method, url, params, answer.status, answer.body, seconds))
         return answer
 
     def _status(self, call: Call, url: str, method: str, base: dict[str, str], status: str, *, sequence: int) -> None:
