@@ -30,6 +30,7 @@ from tests.support.twilio_phone import (
     Prompt,
     Speech,
     TwilioPhone,
+    keyboard,
 )
 
 pytestmark = pytest.mark.urls(__name__)
@@ -522,3 +523,17 @@ def test_a_gather_action_carries_what_twilio_adds(phone: TwilioPhone) -> None:
     sent = RECEIVED[1][1]
     assert (sent["Digits"], sent["FinishedOnKey"], sent["msg"]) == ("1", "", "Gather End")
     assert all(exchange.seconds < 15 for exchange in call.exchanges)
+
+
+def test_a_caller_at_a_keyboard(phone: TwilioPhone) -> None:
+    typed = iter(["say leg cramp", "", "q"])
+    shown: list[str] = []
+
+    def at_keyboard(prompt: Prompt) -> Any:
+        return keyboard(prompt, read=lambda _: next(typed), write=shown.append)
+
+    call = phone.call(from_=CALLER, to=OUR_NUMBER, url=public("/toy/voice/"), keys=at_keyboard)
+
+    assert call.inputs == ["leg cramp", ""]
+    assert call.ended_by == "service"  # silence at the second menu: goodbye, end of the document
+    assert shown[0] == "Say [en-GB Polly.Amy-Neural]: Press 1 or say cramp for what to do during a cramp."

@@ -30,7 +30,7 @@ the finish key ends the input and is not sent; only `numDigits` keys are taken),
 or posts to `action` when `actionOnEmptyResult="true"`), or `HANG_UP` (the caller hangs up
 there). When the script runs out the caller stays silent. Keys where the gather listens only
 for speech (or words where it listens only for keys) count as silence, as on Twilio. `keys`
-may also be a function `(Prompt) -> input`, to read from a keyboard (`./run call`).
+may also be a function `(Prompt) -> input`: `keyboard` reads from a terminal (`./run call`).
 
 An outbound call the service placed through the stand-in (tests/support/fake_twilio.py):
 
@@ -652,6 +652,23 @@ class TwilioPhone:
         if self.strict and call.errors:
             raise CallError("the call did not go as Twilio would play it: " + "; ".join(call.errors), call)
         return call
+
+
+def keyboard(prompt: Prompt, *, read: Callable[[str], str] = input, write: Callable[[str], Any] = print) -> Input:
+    """A caller at a terminal (for `./run call`): prints what was heard, reads what to press.
+
+    Keys as typed (`1`, `0930`); `say <words>` speaks; an empty line is silence; `q` hangs up.
+    """
+    for event in prompt.heard:
+        if event.kind in ("say", "play", "pause"):
+            write(str(event).strip())
+    accepts = " or ".join(prompt.input)
+    line = read(f"[{accepts}, {prompt.timeout} s; empty: silence, q: hang up] > ").strip()
+    if line.lower() == "q":
+        return HANG_UP
+    if line.lower().startswith("say "):
+        return Speech(line[4:].strip(), confidence=0.9)
+    return line or SILENCE
 
 
 def _inputs(keys: Iterable[Input] | Callable[[Prompt], Input]) -> Iterator[Input] | Callable[[Prompt], Input]:
