@@ -164,11 +164,7 @@ def _fresh() -> Iterator[None]:
 
 @pytest.fixture
 def phone(client: Any) -> TwilioPhone:
-    return TwilioPhone(
-        DjangoClientTransport(client),
-        auth_token=settings.TWILIO_AUTH_TOKEN,
-        account_sid=settings.TWILIO_ACCOUNT_SID,
-    )
+    return TwilioPhone.for_django(client)
 
 
 @pytest.fixture
@@ -176,6 +172,7 @@ def fake() -> Iterator[FakeTwilio]:
     stand_in = FakeTwilio(account_sid=settings.TWILIO_ACCOUNT_SID, auth_token=settings.TWILIO_AUTH_TOKEN).start()
     yield stand_in
     stand_in.stop()
+    assert not stand_in.violations()
 
 
 def twilio_client(fake: FakeTwilio) -> Client:
@@ -473,11 +470,7 @@ def test_a_call_hung_up_through_the_api_goes_no_further(phone: TwilioPhone, fake
 
 
 def test_the_stand_in_plays_each_call_by_itself_against_a_live_server(live_server: Any, fake: FakeTwilio) -> None:
-    phone = TwilioPhone(
-        HttpTransport(live_server.url, public_base_url=settings.PUBLIC_BASE_URL),
-        auth_token=settings.TWILIO_AUTH_TOKEN,
-        account_sid=settings.TWILIO_ACCOUNT_SID,
-    )
+    phone = TwilioPhone.for_server(live_server.url)
     fake.on_call = lambda placed: phone.answer(placed, keys=["1"], fake=fake)
 
     sid = place(fake, machine_detection="DetectMessageEnd")
@@ -502,11 +495,7 @@ def test_inline_twiml_is_played_without_a_fetch(phone: TwilioPhone, fake: FakeTw
 
 
 def test_status_callbacks_can_all_arrive_before_the_create_returns(live_server: Any, fake: FakeTwilio) -> None:
-    phone = TwilioPhone(
-        HttpTransport(live_server.url, public_base_url=settings.PUBLIC_BASE_URL),
-        auth_token=settings.TWILIO_AUTH_TOKEN,
-        account_sid=settings.TWILIO_ACCOUNT_SID,
-    )
+    phone = TwilioPhone.for_server(live_server.url)
     fake.on_call = lambda placed: phone.answer(placed, outcome="no-answer", fake=fake)
     fake.play_before_answering = True
 

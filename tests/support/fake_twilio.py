@@ -351,6 +351,17 @@ class FakeTwilio:
         with self.lock:
             return dict(self.calls[sid])
 
+    def call_status(self, sid: str) -> str | None:
+        """The call's status, None once deleted."""
+        with self.lock:
+            call = self.calls.get(sid)
+            return None if call is None else str(call["status"])
+
+    def violations(self) -> list[str]:
+        """Everything Twilio's spec refused, in every request received (messages and calls)."""
+        with self.lock:
+            return [f"{r.method} {r.path}: {v}" for r in self.received for v in r.violations]
+
     def set_call(self, sid: str, **fields: Any) -> None:
         """Move a call on as Twilio would (status, duration, answered_by, start_time, end_time)."""
         now = format_datetime(datetime.now(UTC))

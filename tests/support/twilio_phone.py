@@ -9,8 +9,8 @@ pressed or said, every request, every status callback.
 
 An inbound call, in-process through Django's test client (fast; `client` is pytest-django's):
 
-    phone = TwilioPhone(DjangoClientTransport(client), auth_token=settings.TWILIO_AUTH_TOKEN,
-                        account_sid=settings.TWILIO_ACCOUNT_SID)
+    phone = TwilioPhone.for_django(client)  # TwilioPhone(DjangoClientTransport(client),
+                                            #   auth_token=..., account_sid=...)
     call = phone.call(from_="+32470123456", to="+3225550100",
                       url=settings.PUBLIC_BASE_URL + "/twilio/voice/",
                       keys=["1", Speech("crampe", confidence=0.91), SILENCE, "0", HANG_UP],
@@ -20,9 +20,9 @@ An inbound call, in-process through Django's test client (fast; `client` is pyte
     assert call.status == "completed" and call.ended_by == "caller"
     print(call.transcript())
 
-The same against a real server (gunicorn, `live_server`): `HttpTransport(live_server.url,
-public_base_url=settings.PUBLIC_BASE_URL)`; requests still name and sign the public URL, as
-Twilio's do behind a proxy, and go to the real address.
+The same against a real server (gunicorn, `live_server`): `TwilioPhone.for_server(live_server.url)`
+(an `HttpTransport(live_server.url, public_base_url=settings.PUBLIC_BASE_URL)`); requests still
+name and sign the public URL, as Twilio's do behind a proxy, and go to the real address.
 
 Scripted input, one item per `<Gather>` reached: a string of keys (`"1"`, `"0930"`, `"12#"`:
 the finish key ends the input and is not sent; only `numDigits` keys are taken),
@@ -81,6 +81,7 @@ if TYPE_CHECKING:
 API_VERSION = "2010-04-01"
 TWILIO_TIMEOUT_SECONDS = 15.0
 WORDS_PER_SECOND = 2.5
+ENDED_BY_API = (None, "completed", "canceled")  # a call's status after a REST hang-up or delete
 
 # Caller IDs Twilio sends for a withheld number (its keypad spellings) and the plain word.
 WITHHELD = {
@@ -328,6 +329,22 @@ class TwilioPhone:
         self.max_steps = max_steps
         self.strict = strict
 
+    @classmethod
+    def for_django(cls, client: Any, **options: Any) -> TwilioPhone:
+        """In-process through `django.test.Client`, with the token and account of the settings."""
+        from django.conf import settings
+
+        transport = DjangoClientTransport(client)
+        return cls(transport, auth_token=settings.TWILIO_AUTH_TOKEN, account_sid=settings.TWILIO_ACCOUNT_SID, **options)
+
+    @classmethod
+    def for_server(cls, base_url: str, **options: Any) -> TwilioPhone:
+        """Over HTTP to a running server (`live_server.url`); URLs stay under PUBLIC_BASE_URL."""
+        from django.conf import settings
+
+        transport = HttpTransport(base_url, public_base_url=settings.PUBLIC_BASE_URL)
+        return cls(transport, auth_token=settings.TWILIO_AUTH_TOKEN, account_sid=settings.TWILIO_ACCOUNT_SID, **options)
+
     # --- inbound ----------------------------------------------------------------------------
 
     def call(
@@ -455,16 +472,8 @@ class TwilioPhone:
                 if steps > self.max_steps:
                     call.errors.append(f"loop guard: more than {self.max_steps} TwiML requests in one call")
                     raise _Ended("guard")
-                if (
-                    fake is not None
-                    and placed is not None
-                    and fake.call_resource(placed.sid)["status"]
-                    in (
-                        "completed",
-                        "canceled",
-                    )
-                ):
-                    raise _Ended("api")
+                if fake is not None and placed is not None and fake.call_status(placed.sid) in ENDED_BY_API:
+                    raise _Ended("api")  # hung up (or deleted) through the REST API meanwhile
                 root = self._fetch(call, step, base, fallback_url)
                 if root is None:
                     raise _Ended("error")
