@@ -34,6 +34,9 @@ from tests.support.twilio_phone import (
 )
 
 pytestmark = pytest.mark.urls(__name__)
+# live_server flushes the database after a test: restore it for the tests after (as the other
+# live and end-to-end tests do), or their seeded content is gone.
+live = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 CALLER = "+32470123456"
 OUR_NUMBER = "+3225550100"
@@ -349,6 +352,7 @@ def test_keys_can_come_from_a_function_for_an_interactive_caller(phone: TwilioPh
     assert next(e.text for e in prompts[1].heard if e.kind == "say") == "Stretch your calf and hold it."
 
 
+@live
 def test_it_plays_the_same_call_over_real_http(live_server: Any) -> None:
     phone = TwilioPhone(
         HttpTransport(live_server.url, public_base_url=settings.PUBLIC_BASE_URL),
@@ -469,6 +473,7 @@ def test_a_call_hung_up_through_the_api_goes_no_further(phone: TwilioPhone, fake
     assert twilio_client(fake).calls(sid).fetch().status == "canceled"
 
 
+@live
 def test_the_stand_in_plays_each_call_by_itself_against_a_live_server(live_server: Any, fake: FakeTwilio) -> None:
     phone = TwilioPhone.for_server(live_server.url)
     fake.on_call = lambda placed: phone.answer(placed, keys=["1"], fake=fake)
@@ -494,6 +499,7 @@ def test_inline_twiml_is_played_without_a_fetch(phone: TwilioPhone, fake: FakeTw
     assert paths() == ["/toy/status/"]
 
 
+@live
 def test_status_callbacks_can_all_arrive_before_the_create_returns(live_server: Any, fake: FakeTwilio) -> None:
     phone = TwilioPhone.for_server(live_server.url)
     fake.on_call = lambda placed: phone.answer(placed, outcome="no-answer", fake=fake)
