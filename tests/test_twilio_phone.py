@@ -532,3 +532,15 @@ def test_a_caller_at_a_keyboard(phone: TwilioPhone) -> None:
     assert call.inputs == ["leg cramp", ""]
     assert call.ended_by == "service"  # silence at the second menu: goodbye, end of the document
     assert shown[0] == "Say [en-GB Polly.Amy-Neural]: Press 1 or say cramp for what to do during a cramp."
+
+
+def test_the_time_limit_ends_an_outbound_call(phone: TwilioPhone, fake: FakeTwilio) -> None:
+    twilio_client(fake).calls.create(
+        to=CALLER, from_=OUR_NUMBER, url=public("/toy/remind/"), time_limit=3, status_callback=public("/toy/status/")
+    )
+
+    call = phone.answer(fake.wait_for_calls(1)[0], keys=["1"], fake=fake)
+
+    # The reminder (about 4 s) and the key press fit; what the next document says does not.
+    assert call.inputs == ["1"] and call.heard == ["Time for a glass of water. Press 1 to hear it again."]
+    assert (call.status, call.ended_by) == ("completed", "time-limit")

@@ -38,6 +38,12 @@ An outbound call the service placed through the stand-in (tests/support/fake_twi
     call = phone.answer(placed, answered_by="machine_end_beep", fake=fake)
     # or phone.answer(placed, outcome="busy" | "no-answer" | "failed", fake=fake)
 
+Through Django's test client, play it from the test's own thread as above (the test's
+database transaction is not visible from other threads). With the service on a real server,
+the stand-in can play each call itself: `fake.on_call = lambda placed: phone.answer(placed,
+fake=fake)` then `fake.wait_for_played(1)`; `fake.play_before_answering = True` delivers every
+status callback before the create's answer, the order a worker must survive.
+
 It sends the StatusCallbackEvents the create asked for (initiated, ringing, answered,
 completed, with CallDuration), fetches `Url` (or plays inline `Twiml`) with
 CallStatus=in-progress, Direction=outbound-api and, when MachineDetection was asked,
@@ -52,7 +58,8 @@ nothing waits. A service error (non-2xx, invalid TwiML, no answer in 15 s) goes 
 `fallback_url` with ErrorCode/ErrorUrl when one is given, as Twilio does; otherwise the call
 ends on Twilio's "application error". With `strict=True` (the default) any error, invalid
 TwiML or the loop guard (`max_steps` requests) raises `CallError` with the transcript once
-the call is over; `strict=False` leaves it in `call.errors` for the test to look at.
+the call is over; `strict=False` leaves it in `call.errors` for the test to look at. A status
+callback answered with anything but 2xx is such an error too.
 """
 
 from __future__ import annotations
