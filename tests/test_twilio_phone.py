@@ -469,7 +469,8 @@ def test_a_call_hung_up_through_the_api_goes_no_further(phone: TwilioPhone, fake
 
     call = phone.answer(fake.wait_for_calls(1)[0], fake=fake)
 
-    assert call.ended_by == "api" and "/toy/remind/" not in paths()
+    assert (call.status, call.ended_by) == ("canceled", "api")
+    assert [params["CallStatus"] for _, params in RECEIVED] == ["canceled"]  # never dialled
     assert twilio_client(fake).calls(sid).fetch().status == "canceled"
 
 

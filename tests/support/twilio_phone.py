@@ -406,6 +406,12 @@ class TwilioPhone:
             if callback and event in events:
                 self._status(call, callback, callback_method, base, status, sequence=next(sequence))
 
+        if fake is not None and fake.call_status(placed.sid) in ENDED_BY_API:
+            # Hung up through the REST API while still queued: Twilio never dials.
+            call.status, call.ended_by = "canceled", "api"
+            if callback and "completed" in events:
+                self._status(call, callback, callback_method, base, "canceled", sequence=next(sequence))
+            return self._finish(call)
         report("initiated", "initiated")
         if outcome != "failed":
             report("ringing", "ringing")
@@ -640,7 +646,7 @@ class TwilioPhone:
             "Timestamp": format_datetime(datetime.now(UTC)),
         }
         if status in ("completed", "busy", "no-answer", "failed", "canceled"):
-            params["CallDuration"] = str(call.duration if status == "completed" else 0)
+            params["CallDuration"] = str(call.duration if status == "completed" else 0)  # ringing is not billed
         if call.answered_by and status in ("in-progress", "completed"):
             params["AnsweredBy"] = call.answered_by
         answer = self._send(call, "status", method, url, params)
