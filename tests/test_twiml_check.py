@@ -57,6 +57,8 @@ def test_it_accepts_reject_dial_and_record() -> None:
         ('<Response><Say voice="Polly.Amy" language="en-GB">a\x0bb</Say></Response>', "not well-formed XML"),
         ("<Reply/>", "root element is <Reply>"),
         ("<Response><Sya/></Response>", "<Sya>: not a TwiML voice verb"),
+        ("<Response><Hangup/>Goodbye</Response>", "text outside any verb: 'Goodbye'"),
+        ("<Response>Hello<Hangup/></Response>", "text outside any verb: 'Hello'"),
         ("<Response><Message>hi</Message></Response>", "<Message>: not a TwiML voice verb"),
         ('<Response><Say voice="Polly.Amy" language="en-GB" speed="2">hi</Say></Response>', "no attribute 'speed'"),
         ('<Response><Gather numDigit="1"/></Response>', "no attribute 'numDigit'"),

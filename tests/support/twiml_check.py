@@ -274,6 +274,8 @@ def twiml_problems(twiml: str | bytes) -> list[str]:
     if (root.text or "").strip():
         problems.append(f"<Response> has text outside any verb: {root.text.strip()[:40]!r}")  # type: ignore[union-attr]
     for verb in root:
+        if (verb.tail or "").strip():
+            problems.append(f"<Response> has text outside any verb: {verb.tail.strip()[:40]!r}")  # type: ignore[union-attr]
         if verb.tag not in VERBS:
             problems.append(f"<{verb.tag}>: not a TwiML voice verb (allowed: {', '.join(sorted(VERBS))})")
             continue
