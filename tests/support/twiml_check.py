@@ -22,6 +22,10 @@ builders, which are generated from the same definitions):
 - this project's rules on top: every `<Say>` has `voice` and `language`, says something, at
   most 3,000 characters (Polly's limit, the strictest of Twilio's voices), and a voice that
   names its language (`Google.nl-BE-Wavenet-A`, or a Polly voice we know) matches `language`.
+
+Not checked: SSML attribute values, the nouns inside `<Connect>`/`<Start>`/`<Stop>`/`<Enqueue>`,
+and Amazon's prefixed SSML tags (`<amazon:effect>` is refused as XML with an unbound prefix,
+though Twilio takes it; this project uses none).
 """
 
 from __future__ import annotations
