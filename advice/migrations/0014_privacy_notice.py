@@ -13,8 +13,8 @@ against the leaflet, ../shared/seed/leg-cramps-leaflet.txt; the hedges "zouden",
 AND very high temperatures" are kept word for word in sense):
 - menu (four languages): SOURCE and EXAM without their explanation (the words say it); the
   Dutch and German headings shortened as the French one already was; FR DÉFINITION's.
-- cramp FR/DE: "masser le muscle" -> "le masser" (the muscle named just before); DE "Im
-  Bett: Ziehen Sie die Zehen zu sich heran" as EN words it, "zum Arzt", "Mehr: ARZT senden".
+- cramp DE: the two steps as instructions in the infinitive ("Gewicht auf das betroffene
+  Bein verlagern und das Knie beugen, ...", "Im Bett die Zehen zu sich heranziehen").
 - about NL/FR/DE: the same facts in fewer words (FR "Crampes aux jambes : contractions...",
   "muscle dur, douloureux, inutilisable"; DE "jedes Alter, vor allem Ältere", "besonders
   Schwangere"; NL "Meestal gaat ze vanzelf over", "vooral bij zwangerschap").
@@ -23,6 +23,7 @@ AND very high temperatures" are kept word for word in sense):
 - prevention NL: "cafeïne" is correct Dutch and costs UCS-2 (67 characters a segment), so
   the text is 150 characters: "Voldoende drinken kan krampen voorkomen. Beperk best alcohol
   en cafeïne. Zware inspanning en zeer hoge temperaturen? Best ook zout en suiker in water."
+  heat NL says the salt sentence in the same words (heat is worded as prevention, issue 7).
 - doctor-exam FR: "thyroïde" costs UCS-2 in any spelling: the same list as labels ("Examen
   des jambes : ...", "Prise de sang : notamment sels minéraux, glycémie, thyroïde").
 - reminders-on FR: "Autres heures ? Envoyez RAPPEL..." as NL and DE say it.
@@ -57,24 +58,6 @@ SOURCE = (
 )
 TEXTS = {
     "cramp": {
-        "fr": (
-            (
-                "Crampe à la jambe ? Vous pouvez détendre le muscle contracté en l'étirant :\n"
-                "- Mettez votre poids sur la jambe atteinte et pliez le genou pour étirer le mollet.\n"
-                "- Au lit, tirez vos orteils vers vous.\n"
-                "Vous pouvez aussi masser le muscle ou le faire masser.\n"
-                "Consultez votre médecin si vous avez très souvent des crampes douloureuses ou si elles "
-                "perturbent votre sommeil. En savoir plus : envoyez MÉDECIN."
-            ),
-            (
-                "Crampe à la jambe ? Vous pouvez détendre le muscle contracté en l'étirant :\n"
-                "- Mettez votre poids sur la jambe atteinte et pliez le genou pour étirer le mollet.\n"
-                "- Au lit, tirez vos orteils vers vous.\n"
-                "Vous pouvez aussi le masser ou le faire masser.\n"
-                "Consultez votre médecin si vous avez très souvent des crampes douloureuses ou si elles "
-                "perturbent votre sommeil. En savoir plus : envoyez MÉDECIN."
-            ),
-        ),
         "de": (
             (
                 "Krampf im Bein? Sie können den verkrampften Muskel lösen, indem Sie ihn dehnen:\n"
@@ -87,12 +70,11 @@ TEXTS = {
             ),
             (
                 "Krampf im Bein? Sie können den verkrampften Muskel lösen, indem Sie ihn dehnen:\n"
-                "- Verlagern Sie Ihr Gewicht auf das betroffene Bein und beugen Sie das Knie, um die Wade zu "
-                "dehnen.\n"
-                "- Im Bett: Ziehen Sie die Zehen zu sich heran.\n"
-                "Sie können ihn auch massieren oder massieren lassen.\n"
-                "Gehen Sie zum Arzt, wenn Sie sehr oft schmerzhafte Krämpfe haben oder diese Ihren Schlaf "
-                "stören. Mehr: ARZT senden."
+                "- Gewicht auf das betroffene Bein verlagern und das Knie beugen, um die Wade zu dehnen.\n"
+                "- Im Bett die Zehen zu sich heranziehen.\n"
+                "Sie können den Muskel auch massieren oder massieren lassen.\n"
+                "Gehen Sie zu Ihrem Arzt, wenn Sie sehr oft schmerzhafte Krämpfe haben oder diese Ihren Schlaf "
+                "stören. Mehr dazu: Senden Sie ARZT."
             ),
         ),
     },
@@ -242,6 +224,19 @@ TEXTS = {
             (
                 "Voldoende drinken kan krampen voorkomen. Beperk best alcohol en cafeïne. Zware inspanning en "
                 "zeer hoge temperaturen? Best ook zout en suiker in water."
+            ),
+        ),
+    },
+    "heat": {
+        "nl": (
+            (
+                "U kunt beenkrampen voorkomen door voldoende te drinken. Bij zware inspanning en zeer hoge "
+                "temperaturen is het ook aangeraden zout en suiker aan het water toe te voegen. Stuur KRAMP voor "
+                "wat te doen bij kramp."
+            ),
+            (
+                "U kunt beenkrampen voorkomen door voldoende te drinken. Zware inspanning en zeer hoge "
+                "temperaturen? Best ook zout en suiker in water. Stuur KRAMP voor wat te doen bij kramp."
             ),
         ),
     },
