@@ -18,7 +18,7 @@ AND very high temperatures" are kept word for word in sense):
 - about NL/FR/DE: the same facts in fewer words (FR "Crampes aux jambes : contractions...",
   "muscle dur, douloureux, inutilisable"; DE "jedes Alter, vor allem Ältere", "besonders
   Schwangere"; NL "Meestal gaat ze vanzelf over", "vooral bij zwangerschap").
-- causes NL/FR/DE: the heading without "of leg cramps" (the person asked about them); FR
+- causes FR/DE: the heading without "of leg cramps" (the person asked about them); FR
   "diurétiques (qui font uriner)", "médicaments contre le cholestérol".
 - prevention NL: "cafeïne" is correct Dutch and costs UCS-2 (67 characters a segment), so
   the text is 150 characters: "Voldoende drinken kan krampen voorkomen. Beperk best alcohol
@@ -129,34 +129,6 @@ TEXTS = {
         ),
     },
     "causes": {
-        "nl": (
-            (
-                "Mogelijke oorzaken van beenkrampen:\n"
-                "- tekort aan natrium (bestanddeel van zout)\n"
-                "- zuurstoftekort in de spieren (bv. zware inspanning)\n"
-                "- plotse beweging na lange rust\n"
-                "- uitdroging\n"
-                "- plastabletten (diuretica)\n"
-                "- cholesterolverlagende geneesmiddelen (statines)\n"
-                "- vochtophoping in de benen (oedeem)\n"
-                "- zwangerschap\n"
-                "- aandoeningen van de zenuwen van het been\n"
-                "Maar meestal wordt geen uitlokkende factor gevonden."
-            ),
-            (
-                "Mogelijke oorzaken:\n"
-                "- tekort aan natrium (bestanddeel van zout)\n"
-                "- zuurstoftekort in de spieren (bv. zware inspanning)\n"
-                "- plotse beweging na lange rust\n"
-                "- uitdroging\n"
-                "- plastabletten (diuretica)\n"
-                "- cholesterolverlagende geneesmiddelen (statines)\n"
-                "- vochtophoping in de benen (oedeem)\n"
-                "- zwangerschap\n"
-                "- aandoeningen van de zenuwen van het been\n"
-                "Maar meestal wordt geen uitlokkende factor gevonden."
-            ),
-        ),
         "fr": (
             (
                 "Causes possibles des crampes aux jambes :\n"
