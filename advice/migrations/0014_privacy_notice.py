@@ -10,7 +10,7 @@ can carry it with it: advice at most 3 segments, the menu 2, other service messa
 Where a text had no room left it is shortened, never in meaning (each change re-read
 against the leaflet, ../shared/seed/leg-cramps-leaflet.txt; the hedges "zouden",
 "souffriraient", "sollen", "kan", "best", "notamment" and the condition "intense effort
-AND very high temperatures" are kept word for word in sense):
+AND very high temperatures" are all kept):
 - menu (four languages): SOURCE and EXAM without their explanation (the words say it); the
   Dutch and German headings shortened as the French one already was; FR DÉFINITION's.
 - cramp DE: the two steps as instructions in the infinitive ("Gewicht auf das betroffene
@@ -27,8 +27,7 @@ AND very high temperatures" are kept word for word in sense):
 - doctor-exam FR: "thyroïde" costs UCS-2 in any spelling: the same list as labels ("Examen
   des jambes : ...", "Prise de sang : notamment sels minéraux, glycémie, thyroïde").
 - reminders-on FR: "Autres heures ? Envoyez RAPPEL..." as NL and DE say it.
-The full list, old and new side by side with the leaflet's passages and sizes, is in the
-review note for this change (storage-line-review.md, not in the repository).
+TEXTS below is the full record, OLD and NEW side by side.
 
 As 0006: each change names OLD (the text exactly as earlier migrations left it) and NEW; a
 translation is changed only where it still equals OLD, so an editor's approved edit is kept
