@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 BEFORE = [("advice", "0005_keyword_whole_message_only")]
 corrections: Any = importlib.import_module("advice.migrations.0006_clinical_corrections")
 # A later migration that shortens some of these texts again (where they are still as 0006 left them).
-privacy_notice: Any = importlib.import_module("advice.migrations.0014_privacy_notice")
+privacy_notice: Any = importlib.import_module("advice.migrations.0013_privacy_notice")
 EDITED = ("heat", "en")
 EDITED_TEXT = "Hot weather: drink enough. (Written by an editor in the admin.)"
 

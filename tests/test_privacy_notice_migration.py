@@ -1,4 +1,4 @@
-"""0014_privacy_notice on a database as the earlier migrations left it: the storage line as a
+"""0013_privacy_notice on a database as the earlier migrations left it: the storage line as a
 new service text, the texts shortened to make room for it, an editor's edit kept, both ways."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from advice.models import TextDraft, Topic, TopicTranslation
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-notice: Any = importlib.import_module("advice.migrations.0014_privacy_notice")
+notice: Any = importlib.import_module("advice.migrations.0013_privacy_notice")
 BEFORE = list(notice.Migration.dependencies)
 EDITED = ("menu", "en")
 EDITED_TEXT = "HELP: text CRAMP. (Written by an editor in the admin.)"
@@ -70,7 +70,7 @@ def test_it_shortens_what_earlier_migrations_left_and_never_an_editors_edit(capl
             assert TopicTranslation.history.filter(sms_text=new, history_type="~").exists()
         assert text(Topic.PRIVACY_NOTICE, "nl") == "We bewaren uw nummer. Wissen: stuur VERGEET MIJ."
         assert TextDraft.objects.filter(translation__topic__slug=Topic.PRIVACY_NOTICE, status="approved").count() == 4
-        assert "migration 0014" in TextDraft.objects.filter(translation__topic__slug=Topic.PRIVACY_NOTICE)[0].note
+        assert "migration 0013" in TextDraft.objects.filter(translation__topic__slug=Topic.PRIVACY_NOTICE)[0].note
 
         migrate(BEFORE)  # and back: OLD where the text is still NEW, the edit untouched
 

@@ -48,7 +48,7 @@ from django.utils import timezone
 logger = logging.getLogger(__name__)
 
 REVIEW_YEARS = 3  # settings.CONTENT_REVIEW_YEARS's default: a migration does not read settings
-WHY = "migration 0014 (the storage line): written by the system"
+WHY = "migration 0013 (the storage line): written by the system"
 SLUG = "privacy-notice"
 NAME = "Your number is stored: how to erase it (first reply, reminder confirmation)"
 SOURCE = (
