@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from advice import review
 from advice.models import Keyword, Language, Passage, Source, TextDraft, Topic, TopicTranslation
+from advice.voice import SAY_MAX_CHARACTERS, needs_voice_text, spoken_seconds
 from messaging.encoding import GSM7_BASIC, GSM7_EXTENDED, render_sms_text, sms_size, split_segments
 
 if TYPE_CHECKING:
@@ -58,6 +59,21 @@ def describe_sms(text: str) -> str:
     costly = sorted({char for char in body if char not in GSM7_BASIC and char not in GSM7_EXTENDED})
     if costly:
         summary += " " + str(_("(UCS-2 because of: %(chars)s)")) % {"chars": " ".join(costly)}
+    return summary
+
+
+def describe_voice(text: str) -> str:
+    """ "about 25 seconds spoken, 412 characters", and a warning past one <Say>'s limit."""
+    if not text.strip():
+        return "-"
+    summary = gettext("about %(seconds)d seconds spoken, %(characters)d characters") % {
+        "seconds": spoken_seconds(text),
+        "characters": len(text),
+    }
+    if len(text) > SAY_MAX_CHARACTERS:
+        summary += " " + gettext("(too long for one call prompt: at most %(max)d characters)") % {
+            "max": SAY_MAX_CHARACTERS
+        }
     return summary
 
 
@@ -186,12 +202,12 @@ def render_comparison(translation: TopicTranslation) -> SafeString:
 
 @admin.register(Language)
 class LanguageAdmin(HistoryAdmin[Language]):
-    list_display = ["code", "name", "priority", "voice_language", "voice_name"]
+    list_display = ["code", "name", "priority", "voice_language", "voice_name", "speech_language"]
     list_editable = ["priority"]
     ordering = ["priority", "code"]
     fieldsets = [
         (None, {"fields": ["code", "name", "priority"]}),
-        (_("Voice"), {"fields": ["voice_language", "voice_name"]}),
+        (_("Voice"), {"fields": ["voice_language", "voice_name", "speech_language"]}),
     ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Language | None = None) -> list[str]:
@@ -228,8 +244,8 @@ class TopicTranslationInline(admin.StackedInline[TopicTranslation, Topic]):
     model = TopicTranslation
     form = TranslationForm
     extra = 0
-    fields = ["language", "review", "sms_text", "sms_size", "voice_text"]
-    readonly_fields = ["review", "sms_size"]
+    fields = ["language", "review", "sms_text", "sms_size", "voice_text", "voice_duration", "voice_label"]
+    readonly_fields = ["review", "sms_size", "voice_duration"]
     verbose_name_plural = _(
         "translations (one per language; a missing one falls back to the default language). Saving stores a "
         "draft: the published text keeps going out until a clinician approves the draft."
@@ -254,6 +270,11 @@ class TopicTranslationInline(admin.StackedInline[TopicTranslation, Topic]):
             describe_sms(draft.sms_text if draft else obj.sms_text) if obj.pk else "-",
         )
 
+    @admin.display(description=_("spoken duration"))
+    def voice_duration(self, obj: TopicTranslation) -> str:
+        draft = review.pending_draft(obj) if obj.pk else None
+        return describe_voice(draft.voice_text if draft else obj.voice_text) if obj.pk else "-"
+
     def get_extra(self, request: HttpRequest, obj: Topic | None = None, **kwargs: Any) -> int:
         return len(_missing_languages(obj))
 
@@ -273,13 +294,22 @@ def _missing_languages(topic: Topic | None) -> list[str]:
 
 @admin.register(Topic)
 class TopicAdmin(HistoryAdmin[Topic]):
-    list_display = ["name", "slug", "kind", "translation_sizes", "missing_translations", "awaiting_review"]
+    list_display = [
+        "name",
+        "slug",
+        "kind",
+        "voice_digit",
+        "translation_sizes",
+        "missing_translations",
+        "missing_voice_texts",
+        "awaiting_review",
+    ]
     list_filter = ["kind"]
     search_fields = ["name", "slug", "translations__sms_text"]
     inlines = [TopicTranslationInline, KeywordInline]
     readonly_fields = ["text_history", "source_passages"]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "kind", "position", "general", "text_history"]}),
+        (None, {"fields": ["name", "slug", "kind", "position", "general", "voice_digit", "text_history"]}),
         (_("Source"), {"fields": ["source", "source_passages", "passages"]}),
     ]
     filter_horizontal = ["passages"]
@@ -443,6 +473,16 @@ class TopicAdmin(HistoryAdmin[Topic]):
     @admin.display(description=_("missing translations"))
     def missing_translations(self, obj: Topic) -> str:
         present = {t.language_id for t in obj.translations.all() if t.sms_text.strip()}
+        missing = [code for code in Language.objects.values_list("code", flat=True) if code not in present]
+        if not missing:
+            return "-"
+        return format_html('<strong style="color:#ba2121">{}</strong>', ", ".join(missing))
+
+    @admin.display(description=_("missing voice texts"))
+    def missing_voice_texts(self, obj: Topic) -> str:
+        if not needs_voice_text(obj):
+            return "-"
+        present = {t.language_id for t in obj.translations.all() if t.voice_text.strip()}
         missing = [code for code in Language.objects.values_list("code", flat=True) if code not in present]
         if not missing:
             return "-"
