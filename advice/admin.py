@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from advice import review
 from advice.models import Keyword, Language, Passage, Source, TextDraft, Topic, TopicTranslation
-from advice.voice import SAY_MAX_CHARACTERS, needs_voice_text, spoken_seconds
+from advice.voice import SAY_MAX_CHARACTERS, needs_voice_text, placeholders, spoken_seconds
 from messaging.encoding import GSM7_BASIC, GSM7_EXTENDED, render_sms_text, sms_size, split_segments
 
 if TYPE_CHECKING:
@@ -222,11 +222,16 @@ class NewlineTextField(forms.CharField):
 
 
 class TranslationForm(forms.ModelForm[TopicTranslation]):
-    """Shows the pending draft, when there is one, so that an editor goes on editing it."""
+    """Shows the pending draft, when there is one, so that an editor goes on editing it.
+
+    A voice prompt's SMS text is not edited: it repeats the voice text (the model requires one).
+    """
+
+    prompt: str | None
 
     class Meta:
         model = TopicTranslation
-        fields = ["language", "sms_text", "voice_text"]
+        fields = ["language", "sms_text", "voice_text", "voice_label"]
         field_classes = {"sms_text": NewlineTextField, "voice_text": NewlineTextField}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -238,6 +243,46 @@ class TranslationForm(forms.ModelForm[TopicTranslation]):
             if draft is not None:
                 self.initial["sms_text"] = draft.sms_text
                 self.initial["voice_text"] = draft.voice_text
+                self.initial["voice_label"] = draft.voice_label
+        self.prompt = self._voice_prompt()
+        if self.prompt is not None:
+            # Never texted: the SMS text the model requires repeats the voice text on save.
+            self.fields["sms_text"].required = False
+            self.fields["sms_text"].disabled = True
+            self.fields["sms_text"].help_text = _("A voice prompt is never texted: this repeats the voice text.")
+            self.fields["voice_text"].required = True
+
+    def _voice_prompt(self) -> str | None:
+        topic_id = self.instance.topic_id
+        if topic_id is None:
+            return None
+        slug = Topic.objects.filter(pk=topic_id).values_list("slug", flat=True).first()
+        return slug if slug in Topic.VOICE_PROMPTS else None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        voice = data.get("voice_text") or ""
+        if len(voice) > SAY_MAX_CHARACTERS:
+            self.add_error(
+                "voice_text",
+                ValidationError(
+                    gettext("A call says at most %(max)d characters at once.") % {"max": SAY_MAX_CHARACTERS},
+                    code="too_long_to_say",
+                ),
+            )
+        if self.prompt is not None:
+            expected = set(Topic.VOICE_PROMPTS[self.prompt])
+            if voice and placeholders(voice) != expected:
+                names = ", ".join("{" + name + "}" for name in sorted(expected)) or gettext("none")
+                self.add_error(
+                    "voice_text",
+                    ValidationError(
+                        gettext("This prompt needs exactly these words in braces: %(names)s.") % {"names": names},
+                        code="placeholders",
+                    ),
+                )
+            data["sms_text"] = voice
+        return data
 
 
 class TopicTranslationInline(admin.StackedInline[TopicTranslation, Topic]):
@@ -366,6 +411,7 @@ class TopicAdmin(HistoryAdmin[Topic]):
                 translation=translation,
                 sms_text=translation_form.cleaned_data["sms_text"],
                 voice_text=translation_form.cleaned_data.get("voice_text", ""),
+                voice_label=translation_form.cleaned_data.get("voice_label", ""),
                 author=request.user,
             )
             drafted += draft is not None

@@ -366,6 +366,7 @@ class TextDraft(models.Model):
     )
     sms_text = models.TextField(_("SMS text"), validators=[MaxLengthValidator(SMS_MAX_CHARACTERS)])
     voice_text = models.TextField(_("voice text"), blank=True)
+    voice_label = models.CharField(_("phone menu label"), max_length=100, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     # No author: written by the system (the seeded leaflet texts, or a re-review a new source
     # version asked for).

@@ -248,3 +248,55 @@ def test_the_migration_is_reversible_and_keeps_an_editors_voice_text() -> None:
         assert remaining["cramp"] == ""
     finally:
         _migrate(_latest())
+
+
+@needs_db
+def test_a_voice_prompt_is_edited_by_its_voice_text_alone_with_exactly_its_placeholders() -> None:
+    from advice.admin import TranslationForm
+
+    item = TopicTranslation.objects.get(topic__slug=Topic.VOICE_MENU_ITEM, language="en")
+    base = {"language": "en", "sms_text": "ignored", "voice_label": ""}
+
+    wrong = TranslationForm(data={**base, "voice_text": "For {label}, press one."}, instance=item)
+    right = TranslationForm(data={**base, "voice_text": "For {label}, please press {digit}."}, instance=item)
+
+    assert not wrong.is_valid() and "voice_text" in wrong.errors
+    assert right.is_valid(), right.errors
+    assert right.cleaned_data["sms_text"] == "For {label}, please press {digit}."
+
+
+@needs_db
+def test_a_voice_text_longer_than_one_say_is_refused() -> None:
+    from advice.admin import TranslationForm
+
+    cramp = TopicTranslation.objects.get(topic__slug="cramp", language="en")
+    form = TranslationForm(
+        data={"language": "en", "sms_text": cramp.sms_text, "voice_text": "Stretch. " * 400, "voice_label": ""},
+        instance=cramp,
+    )
+
+    assert not form.is_valid() and "voice_text" in form.errors
+
+
+@needs_db
+def test_a_menu_label_is_spoken_so_it_waits_for_a_clinicians_approval() -> None:
+    from advice import review
+
+    editor = User.objects.create_user("editor", password="pw")
+    clinician = User.objects.create_superuser("clinician", "c@example.org", "pw")
+    cramp = TopicTranslation.objects.get(topic__slug="cramp", language="en")
+    published = cramp.voice_label
+
+    draft = review.draft_save(
+        translation=cramp,
+        sms_text=cramp.sms_text,
+        voice_text=cramp.voice_text,
+        voice_label="help with a cramp",
+        author=editor,
+    )
+    assert draft is not None
+    assert TopicTranslation.objects.get(pk=cramp.pk).voice_label == published
+
+    review.draft_approve(draft=draft, reviewer=clinician)
+
+    assert TopicTranslation.objects.get(pk=cramp.pk).voice_label == "help with a cramp"

@@ -443,6 +443,7 @@ def _record(translation, *, now, due, HistoricalTopicTranslation, TextDraft):
         translation=translation,
         sms_text=translation.sms_text,
         voice_text=translation.voice_text,
+        voice_label=translation.voice_label,
         status="approved",
         author=None,
         reviewer=None,
@@ -647,6 +648,11 @@ class Migration(migrations.Migration):
                 help_text="What a phone call says: short sentences, numbers as words, no abbreviations, symbols or keywords.",
                 verbose_name="voice text",
             ),
+        ),
+        migrations.AddField(
+            model_name="textdraft",
+            name="voice_label",
+            field=models.CharField(blank=True, max_length=100, verbose_name="phone menu label"),
         ),
         migrations.RunPython(seed, unseed),
     ]
