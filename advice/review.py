@@ -132,7 +132,7 @@ def draft_restore(*, version: Any, author: Any) -> TextDraft | None:
         translation=translation,
         sms_text=version.sms_text,
         voice_text=version.voice_text,
-        voice_label=getattr(version, "voice_label", None),
+        voice_label=version.voice_label or None,  # a version from before labels keeps the current one
         author=author,
         note=_("restored from the version of %(when)s") % {"when": when},
     )
