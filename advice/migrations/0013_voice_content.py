@@ -54,8 +54,8 @@ LABELS = {
         "de": "Hilfe bei einem Krampf",
     },
     "prevention": {
-        "en": "preventing cramps",
-        "nl": "krampen voorkomen",
+        "en": "how to prevent cramps",
+        "nl": "het voorkomen van krampen",
         "fr": "prévenir les crampes",
         "de": "die Vorbeugung",
     },
@@ -67,15 +67,15 @@ LABELS = {
     },
     "doctor": {
         "en": "when to see a doctor",
-        "nl": "wanneer u naar de arts gaat",
+        "nl": "de vraag wanneer u naar de arts moet",
         "fr": "savoir quand consulter un médecin",
-        "de": "die Frage, wann Sie zum Arzt gehen sollten",
+        "de": "Hinweise zum Arztbesuch",
     },
     "about": {
         "en": "what leg cramps are",
-        "nl": "wat beenkrampen zijn",
+        "nl": "uitleg over beenkrampen",
         "fr": "savoir ce que sont les crampes aux jambes",
-        "de": "eine Erklärung, was Beinkrämpfe sind",
+        "de": "eine Erklärung zu Beinkrämpfen",
     },
     "magnesium": {
         "en": "magnesium",
@@ -91,13 +91,13 @@ LABELS = {
     },
     "doctor-exam": {
         "en": "what the doctor examines",
-        "nl": "wat de arts onderzoekt",
+        "nl": "het onderzoek door de arts",
         "fr": "savoir ce que le médecin examine",
         "de": "die Untersuchung beim Arzt",
     },
     "source": {
         "en": "where this advice comes from",
-        "nl": "waar dit advies vandaan komt",
+        "nl": "de bron van dit advies",
         "fr": "savoir d'où viennent ces conseils",
         "de": "die Herkunft dieser Ratschläge",
     },
