@@ -450,8 +450,7 @@ def _record(translation, *, now, due, HistoricalTopicTranslation, TextDraft):
         reviewed_at=now,
         note=NOTE,
     )
-    translation.review_due = due
-    translation.needs_review = False
+    translation.review_due = due  # a flag from a changed source (needs_review) stays: the SMS text is not re-read here
     translation.save()
     HistoricalTopicTranslation.objects.create(
         id=translation.pk,
@@ -461,7 +460,7 @@ def _record(translation, *, now, due, HistoricalTopicTranslation, TextDraft):
         voice_text=translation.voice_text,
         voice_label=translation.voice_label,
         updated_at=translation.updated_at,
-        needs_review=False,
+        needs_review=translation.needs_review,
         review_due=due,
         history_date=now,
         history_type="~",
