@@ -468,6 +468,13 @@ def _record(translation, *, now, due, HistoricalTopicTranslation, TextDraft):
     )
 
 
+def _check_constraints_now(schema_editor):
+    """PostgreSQL defers foreign key checks to the commit: run them now, or the schema changes
+    next in this migration's transaction find "pending trigger events" on the tables."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 def seed(apps, schema_editor):
     Language = apps.get_model("advice", "Language")
     Topic = apps.get_model("advice", "Topic")
@@ -537,6 +544,7 @@ def seed(apps, schema_editor):
             translation.sms_text = translation.sms_text or text
             translation.voice_text = text
             _record(translation, **record)
+    _check_constraints_now(schema_editor)
 
 
 def unseed(apps, schema_editor):
@@ -558,6 +566,7 @@ def unseed(apps, schema_editor):
                 voice_label=""
             )
     Topic.objects.filter(slug__in=list(DIGITS)).update(voice_digit=None)
+    _check_constraints_now(schema_editor)
 
 
 class Migration(migrations.Migration):
