@@ -300,3 +300,24 @@ def test_a_menu_label_is_spoken_so_it_waits_for_a_clinicians_approval() -> None:
     review.draft_approve(draft=draft, reviewer=clinician)
 
     assert TopicTranslation.objects.get(pk=cramp.pk).voice_label == "help with a cramp"
+
+
+@needs_db
+def test_the_spoken_example_is_a_word_the_service_understands_in_that_language() -> None:
+    from advice.selectors import keyword_index
+
+    index = keyword_index()
+    for translation in TopicTranslation.objects.filter(topic__slug=Topic.VOICE_MENU_SPEECH):
+        example = translation.voice_text.rstrip(".").split()[-1]
+        match = index.match(example, preferred_language=translation.language_id)
+        assert match is not None and match.language == translation.language_id, (translation.language_id, example)
+
+
+@needs_db
+def test_a_voice_prompts_page_offers_only_its_voice_text_to_edit(staff: Client) -> None:
+    topic = Topic.objects.get(slug=Topic.VOICE_MENU_ITEM)
+
+    page = staff.get(f"/admin/advice/topic/{topic.pk}/change/").content.decode()
+
+    assert re.search(r'<textarea name="translations-0-sms_text"[^>]*disabled', page)
+    assert "A voice prompt is never texted" in page
