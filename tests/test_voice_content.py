@@ -117,14 +117,16 @@ def test_voice_texts_keep_the_leaflets_conditions_and_hedges() -> None:
 
 
 @needs_db
-def test_the_opted_out_prompt_names_the_start_word_of_its_language() -> None:
+def test_the_opted_out_prompt_names_the_start_word_the_stop_confirmation_names() -> None:
     for translation in TopicTranslation.objects.filter(topic__slug=Topic.VOICE_TEXT_OPTED_OUT):
         starts = set(
             Keyword.objects.filter(action=Keyword.Action.START, language=translation.language_id).values_list(
                 "normalized", flat=True
             )
         )
-        assert {w.lower().strip(".,") for w in translation.voice_text.split()} & starts, translation.language_id
+        named = {w.lower() for w in re.findall(r"\w+", translation.voice_text)} & starts
+        confirmation = TopicTranslation.objects.get(topic__slug=Topic.OPTED_OUT, language=translation.language_id)
+        assert named and named <= {w.lower() for w in re.findall(r"\w+", confirmation.sms_text)}, named
 
 
 @needs_db

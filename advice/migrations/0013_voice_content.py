@@ -26,6 +26,8 @@ only the voice texts and labels still equal to what it wrote.
 This migration is frozen: later content changes are made in the admin or in new migrations.
 """
 
+import re
+
 import django.core.validators
 from django.db import migrations, models
 from django.utils import timezone
@@ -432,7 +434,7 @@ def start_word(Keyword, TopicTranslation, language):
     if not words:
         return None
     opted_out = TopicTranslation.objects.filter(topic__slug="opted-out", language_id=language).first()
-    named = [w.lower() for w in opted_out.sms_text.split()] if opted_out else []
+    named = [w.lower() for w in re.findall(r"\w+", opted_out.sms_text)] if opted_out else []
     chosen = next((words[w] for w in named if w in words), None) or next(iter(words.values()))
     return chosen.capitalize()
 
