@@ -120,7 +120,7 @@ VOICE_TEXTS = {
         "vers vous. Vous pouvez aussi masser le muscle, ou le faire masser. Consultez votre médecin si vous avez "
         "très souvent des crampes douloureuses, ou si elles perturbent votre sommeil.",
         "de": "Ein Krampf im Bein? Sie können den verkrampften Muskel lösen, indem Sie ihn dehnen. Verlagern Sie "
-        "Ihr Gewicht auf das betroffene Bein, und beugen Sie das Knie, um die Wade zu dehnen. Im Bett können Sie "
+        "Ihr Gewicht auf das betroffene Bein und beugen Sie das Knie, um die Wade zu dehnen. Im Bett können Sie "
         "Ihre Zehen zu sich heranziehen. Sie können den Muskel auch massieren oder massieren lassen. Gehen Sie "
         "zu Ihrem Arzt, wenn Sie sehr oft schmerzhafte Krämpfe haben oder wenn diese Ihren Schlaf stören.",
     },
@@ -199,17 +199,17 @@ VOICE_TEXTS = {
     },
     "doctor-exam": {
         "en": "The doctor will examine your legs: the skin, the blood circulation, tenderness, fluid retention or "
-        "varicose veins, and the condition of the muscles. The doctor will also take a blood sample, to measure, "
-        "among other things, the salts, meaning the minerals, the blood sugar and the thyroid function.",
+        "varicose veins, and the condition of the muscles. The doctor will also take a blood sample. It measures, "
+        "among other things, the salts, also called minerals, the blood sugar and the thyroid function.",
         "nl": "De arts onderzoekt uw benen: de huid, de bloedsomloop, drukpijn, vochtophoping of spataders, en de "
-        "toestand van de spieren. De arts neemt ook een bloedstaal, om onder meer de zouten te meten, dat zijn "
-        "de mineralen, en ook de bloedsuiker en de schildklierwerking.",
+        "toestand van de spieren. De arts neemt ook een bloedstaal. Daarmee meet de arts onder meer de zouten, "
+        "ook mineralen genoemd, de bloedsuiker en de schildklierwerking.",
         "fr": "Le médecin examine vos jambes : la peau, la circulation, la douleur à la pression, un œdème, des "
         "varices, et l'état des muscles. Une prise de sang mesure notamment les sels minéraux, le sucre dans le "
         "sang et la fonction de la thyroïde.",
         "de": "Der Arzt untersucht Ihre Beine: die Haut, die Durchblutung, die Druckempfindlichkeit, "
-        "Wassereinlagerungen oder Krampfadern, und den Zustand der Muskeln. Er nimmt außerdem Blut ab, um unter "
-        "anderem die Salze, also die Mineralstoffe, den Blutzucker und die Schilddrüsenfunktion zu messen.",
+        "Wassereinlagerungen oder Krampfadern, und den Zustand der Muskeln. Er nimmt außerdem Blut ab. Damit misst "
+        "er unter anderem die Salze, also die Mineralstoffe, den Blutzucker und die Schilddrüsenfunktion.",
     },
     "magnesium": {
         "en": "The effect of magnesium supplements has often been studied, but the results are contradictory. To "
