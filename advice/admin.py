@@ -728,6 +728,7 @@ class TextDraftAdmin(admin.ModelAdmin[TextDraft]):
             '<table style="width:100%"><tr><th>{}</th><th>{}</th></tr><tr>'
             '<td style="width:50%;vertical-align:top;white-space:pre-wrap">{}<br><br>{}</td>'
             '<td style="vertical-align:top;white-space:pre-wrap">{}<br><br>{}</td></tr>'
+            '<tr><td colspan="2"><strong>{}</strong><br>{}<br>{}</td></tr>'
             '<tr><td colspan="2"><strong>{}</strong><br>{}</td></tr></table>',
             gettext("Published (what is sent)"),
             gettext("This draft"),
@@ -737,6 +738,9 @@ class TextDraftAdmin(admin.ModelAdmin[TextDraft]):
             describe_sms(obj.sms_text),
             gettext("voice text"),
             word_diff(obj.translation.voice_text, obj.voice_text) or "-",
+            describe_voice(obj.voice_text),
+            gettext("phone menu label"),
+            word_diff(obj.translation.voice_label, obj.voice_label) or "-",
         )
 
     @admin.display(description=_("preview"))
