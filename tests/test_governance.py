@@ -67,6 +67,7 @@ def topic_form_data(client: Client, topic: Topic, changes: dict[str, str]) -> di
         data[f"translations-{i}-language"] = language
         data[f"translations-{i}-sms_text"] = changes.get(language, f.initial.get("sms_text", f.instance.sms_text))
         data[f"translations-{i}-voice_text"] = f.initial.get("voice_text", f.instance.voice_text)
+        data[f"translations-{i}-voice_label"] = f.initial.get("voice_label", f.instance.voice_label)
     keywords = page.context["inline_admin_formsets"][1].formset
     data.update({"keywords-TOTAL_FORMS": len(keywords.forms), "keywords-INITIAL_FORMS": keywords.initial_form_count()})
     for i, f in enumerate(keywords.forms):
