@@ -11,9 +11,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from contacts.phone import masked
 from messaging import services, tasks
 from messaging.models import BULK_PURPOSES, Message, ProviderDeletion
-from messaging.phone import masked
 
 PERSONAL_DATA_PERMISSION = "messaging.view_personal_data"
 # What only holders of the permission see: numbers, texts, and Twilio's raw webhook parameters.
@@ -46,7 +46,7 @@ class MessageAdmin(admin.ModelAdmin[Message]):
     list_select_related = ["topic"]
     readonly_fields = ["masked_number"]
     fieldsets = [
-        (None, {"fields": ["direction", "channel", "purpose", "phone_number", "service_number", "subscriber"]}),
+        (None, {"fields": ["direction", "channel", "purpose", "phone_number", "service_number", "contact"]}),
         (_("Content"), {"fields": ["body", "language", "topic", "encoding", "segments", "reply_to"]}),
         (_("Scheduled"), {"fields": ["scheduled_for", "slot", "broadcast"]}),
         (_("State"), {"fields": ["state", "note", "provider_sid", "provider_status", "error_code", "error_message"]}),

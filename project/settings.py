@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "axes",
     "simple_history",
     "advice",
+    "contacts",
     "reminders",
     "messaging",
 ]

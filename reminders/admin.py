@@ -1,10 +1,16 @@
-"""Admin for subscribers (search by number as people write it, reminder times, next and past
-reminders) and for advisories (start one, watch its progress)."""
+"""Admin for contacts (search by number as people write it, consent, reachability, and their
+reminder plan: times, next and past reminders) and for advisories (start one, watch its progress).
+
+The contact admin lives here rather than in `contacts`, which knows nothing of reminders or
+messages: every change it makes goes through the services SMS uses (contacts.services,
+reminders.services), under the contact's row lock.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+from datetime import time
 from typing import Any
 
 from django import forms
@@ -18,22 +24,23 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from advice.models import Topic
+from contacts import services as contact_services
+from contacts.models import Contact
+from contacts.phone import masked, to_e164
+from contacts.suppression import is_suppressed
 from messaging import privacy
 from messaging.admin import sees_personal_data
 from messaging.models import Message
-from messaging.phone import masked, to_e164
 from messaging.tasks import queue, twilio_delete
 from reminders import advisories, services
-from reminders.models import Broadcast, Subscriber
+from reminders.models import Broadcast
 from reminders.schedule import format_time, is_time_zone
-from reminders.suppression import is_suppressed
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +54,7 @@ def _times_problem(reply: services.Reply) -> str:
     return str(_("%(input)s is inside the quiet hours (%(start)s to %(end)s), when nothing is sent.") % params)
 
 
-class SubscriberForm(forms.ModelForm[Subscriber]):
+class ContactForm(forms.ModelForm[Contact]):
     times = forms.CharField(
         label=_("reminder times"),
         required=False,
@@ -55,13 +62,14 @@ class SubscriberForm(forms.ModelForm[Subscriber]):
     )
 
     class Meta:
-        model = Subscriber
-        fields = ["phone_number", "language", "is_opted_out", "time_zone"]
+        model = Contact
+        fields = ["phone_number", "language", "sms_opted_out", "calls_opted_out", "time_zone"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.fields["times"].initial = " ".join(self.instance.reminder_times)
+        plan = services.plan_of(self.instance)
+        if plan is not None:
+            self.fields["times"].initial = " ".join(plan.reminder_times)
 
     def clean_times(self) -> list[str]:
         raw = self.cleaned_data.get("times") or ""
@@ -110,41 +118,50 @@ class StateFilter(admin.SimpleListFilter):
             ("undeliverable", _("undeliverable")),
         ]
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Subscriber]) -> QuerySet[Subscriber]:
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Contact]) -> QuerySet[Contact]:
         if self.value() == "reminders":
-            return queryset.filter(next_reminder_at__isnull=False)
+            return queryset.filter(reminder_plan__next_reminder_at__isnull=False)
         if self.value() == "paused":
-            return queryset.filter(paused_at__isnull=False)
+            return queryset.filter(reminder_plan__paused_at__isnull=False)
         if self.value() == "active":
-            return queryset.filter(is_opted_out=False, undeliverable_at__isnull=True)
+            return queryset.filter(sms_opted_out=False, sms_undeliverable_at__isnull=True)
         if self.value() == "opted-out":
-            return queryset.filter(is_opted_out=True)
+            return queryset.filter(sms_opted_out=True)
         if self.value() == "undeliverable":
-            return queryset.filter(undeliverable_at__isnull=False)
+            return queryset.filter(sms_undeliverable_at__isnull=False)
         return queryset
 
 
-@admin.register(Subscriber)
-class SubscriberAdmin(admin.ModelAdmin[Subscriber]):
-    form = SubscriberForm
+# The consent flags the form may change, with the channel each is for.
+_CONSENT = {"sms_opted_out": "sms", "calls_opted_out": "voice"}
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin[Contact]):
+    form = ContactForm
     list_display = [
         "phone_number",
         "language",
         "reminder_times_display",
         "next_reminder",
-        "is_opted_out",
-        "undeliverable_at",
+        "sms_opted_out",
+        "sms_undeliverable_at",
         "created_at",
         "messages_link",
     ]
-    list_filter = [StateFilter, "language", "is_opted_out"]
+    list_select_related = ["reminder_plan"]
+    list_filter = [StateFilter, "language", "sms_opted_out"]
     search_fields = ["phone_number"]
     readonly_fields = [
-        "opt_out_source",
-        "opted_out_at",
-        "opted_in_at",
-        "undeliverable_at",
-        "undeliverable_reason",
+        "sms_opt_out_source",
+        "sms_opted_out_at",
+        "sms_opted_in_at",
+        "calls_opt_out_source",
+        "calls_opted_out_at",
+        "sms_undeliverable_at",
+        "sms_undeliverable_reason",
+        "voice_undeliverable_at",
+        "voice_undeliverable_reason",
         "created_at",
         "updated_at",
         "messages_link",
@@ -159,8 +176,31 @@ class SubscriberAdmin(admin.ModelAdmin[Subscriber]):
             _("Reminders"),
             {"fields": ["times", "time_zone", "next_reminder", "pause_state", "past_reminders"]},
         ),
-        (_("Opt-out"), {"fields": ["is_opted_out", "opt_out_source", "opted_out_at", "opted_in_at"]}),
-        (_("Delivery"), {"fields": ["undeliverable_at", "undeliverable_reason"]}),
+        (
+            _("Opt-out"),
+            {
+                "fields": [
+                    "sms_opted_out",
+                    "sms_opt_out_source",
+                    "sms_opted_out_at",
+                    "sms_opted_in_at",
+                    "calls_opted_out",
+                    "calls_opt_out_source",
+                    "calls_opted_out_at",
+                ]
+            },
+        ),
+        (
+            _("Delivery"),
+            {
+                "fields": [
+                    "sms_undeliverable_at",
+                    "sms_undeliverable_reason",
+                    "voice_undeliverable_at",
+                    "voice_undeliverable_reason",
+                ]
+            },
+        ),
         (_("History"), {"fields": ["created_at", "updated_at"]}),
     ]
 
@@ -173,10 +213,10 @@ class SubscriberAdmin(admin.ModelAdmin[Subscriber]):
         # Without the permission no search: finding a number would tell whether it is a contact.
         return list(self.search_fields) if sees_personal_data(request) else []
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Subscriber | None = None) -> Any:
+    def get_readonly_fields(self, request: HttpRequest, obj: Contact | None = None) -> Any:
         return [*self.readonly_fields, "masked_number"]
 
-    def get_fieldsets(self, request: HttpRequest, obj: Subscriber | None = None) -> Any:
+    def get_fieldsets(self, request: HttpRequest, obj: Contact | None = None) -> Any:
         if sees_personal_data(request):
             return self.fieldsets
         return [
@@ -189,50 +229,67 @@ class SubscriberAdmin(admin.ModelAdmin[Subscriber]):
         return super().has_add_permission(request) and sees_personal_data(request)
 
     @admin.display(description=_("phone number"))
-    def masked_number(self, obj: Subscriber) -> str:
+    def masked_number(self, obj: Contact) -> str:
         return masked(obj.phone_number) if obj.phone_number else "-"
 
-    def save_model(self, request: HttpRequest, obj: Subscriber, form: Any, change: bool) -> None:
-        if "is_opted_out" in form.changed_data:
-            services.subscriber_stamp_opt_out_change(subscriber=obj, source=Subscriber.OptOutSource.ADMIN)
-        times = form.cleaned_data.get("times") or []
-        if times != obj.reminder_times or not change:
-            if times:
-                obj.reminder_times = times
-                if obj.reminders_since is None:
-                    obj.reminders_since = timezone.now()
-            else:
-                services.reminders_stop(subscriber=obj)
+    def save_model(self, request: HttpRequest, obj: Contact, form: Any, change: bool) -> None:
+        """Save the contact's own fields, then make every other change through the services SMS
+        uses, under the contact's row lock (the admin's change view runs in one transaction)."""
+        wanted = {name: getattr(obj, name) for name in _CONSENT}
+        if change:
+            locked = Contact.objects.select_for_update().get(pk=obj.pk)
+            for name in _CONSENT:
+                setattr(obj, name, getattr(locked, name))  # changed below, by the services
+        else:
+            for name in _CONSENT:
+                setattr(obj, name, False)
         if not obj.time_zone:
             obj.time_zone = services.time_zone_for_number(obj.phone_number)
-        services.subscriber_reschedule(obj, save=False)
         super().save_model(request, obj, form, change)
+        for name, channel in _CONSENT.items():
+            if wanted[name] and not getattr(obj, name):
+                contact_services.contact_opt_out(contact=obj, channel=channel, source=Contact.OptOutSource.ADMIN)  # type: ignore[arg-type]
+            elif not wanted[name] and getattr(obj, name):
+                contact_services.contact_opt_in(contact=obj, channel=channel)  # type: ignore[arg-type]
+        times = form.cleaned_data.get("times") or []
+        plan = services.plan_of(obj)
+        if times != (plan.reminder_times if plan else []):
+            if times:
+                # As REMIND 9:00 by SMS: the times replace any, unpaused, rescheduled.
+                services.reminders_set_times(contact=obj, times=[time.fromisoformat(at) for at in times])
+            else:
+                services.reminders_stop(contact=obj)
+        elif plan is not None and "time_zone" in form.changed_data:
+            services.plan_reschedule(plan)
 
     @admin.display(description=_("reminder times"))
-    def reminder_times_display(self, obj: Subscriber) -> str:
-        return " ".join(obj.reminder_times) or "-"
+    def reminder_times_display(self, obj: Contact) -> str:
+        plan = services.plan_of(obj)
+        return " ".join(plan.reminder_times) if plan and plan.reminder_times else "-"
 
-    @admin.display(description=_("next reminder"), ordering="next_reminder_at")
-    def next_reminder(self, obj: Subscriber) -> str:
-        if obj.next_reminder_at is None:
+    @admin.display(description=_("next reminder"), ordering="reminder_plan__next_reminder_at")
+    def next_reminder(self, obj: Contact) -> str:
+        plan = services.plan_of(obj)
+        if plan is None or plan.next_reminder_at is None:
             return "-"
-        local = obj.next_reminder_at.astimezone(services.subscriber_zone(obj))
+        local = plan.next_reminder_at.astimezone(services.contact_zone(obj))
         return f"{local:%Y-%m-%d %H:%M} ({local.tzinfo})"
 
     @admin.display(description=_("paused"))
-    def pause_state(self, obj: Subscriber) -> str:
-        if obj.paused_at is None:
+    def pause_state(self, obj: Contact) -> str:
+        plan = services.plan_of(obj)
+        if plan is None or plan.paused_at is None:
             return "-"
-        if obj.paused_until is None:
+        if plan.paused_until is None:
             return str(_("until the person resumes"))
-        local = obj.paused_until.astimezone(services.subscriber_zone(obj))
+        local = plan.paused_until.astimezone(services.contact_zone(obj))
         return str(_("until %(date)s") % {"date": f"{local:%Y-%m-%d %H:%M}"})
 
     @admin.display(description=_("past reminders"))
-    def past_reminders(self, obj: Subscriber) -> str:
+    def past_reminders(self, obj: Contact) -> str:
         if not obj.pk:
             return "-"
-        rows = Message.objects.filter(subscriber=obj, purpose=Message.Purpose.REMINDER).order_by("-slot")[:10]
+        rows = Message.objects.filter(contact=obj, purpose=Message.Purpose.REMINDER).order_by("-slot")[:10]
         if not rows:
             return "-"
         return format_html(
@@ -249,31 +306,35 @@ class SubscriberAdmin(admin.ModelAdmin[Subscriber]):
         )
 
     @admin.action(description=_("Pause reminders"))
-    def pause_reminders(self, request: HttpRequest, queryset: QuerySet[Subscriber]) -> None:
+    def pause_reminders(self, request: HttpRequest, queryset: QuerySet[Contact]) -> None:
         count = 0
-        for subscriber in queryset.filter(paused_at__isnull=True).exclude(reminder_times=[]):
-            services.reminders_pause(subscriber=subscriber, text="")
-            count += 1
-        self.message_user(request, ngettext("%d subscriber paused.", "%d subscribers paused.", count) % count)
+        with transaction.atomic():
+            chosen = queryset.filter(reminder_plan__paused_at__isnull=True).exclude(reminder_plan__reminder_times=[])
+            for contact in Contact.objects.select_for_update().filter(pk__in=chosen.values("pk")):
+                services.reminders_pause(contact=contact, text="")
+                count += 1
+        self.message_user(request, ngettext("%d contact paused.", "%d contacts paused.", count) % count)
 
     @admin.action(description=_("Resume reminders"))
-    def resume_reminders(self, request: HttpRequest, queryset: QuerySet[Subscriber]) -> None:
+    def resume_reminders(self, request: HttpRequest, queryset: QuerySet[Contact]) -> None:
         count = 0
-        for subscriber in queryset.filter(paused_at__isnull=False):
-            services.reminders_resume(subscriber=subscriber)
-            count += 1
-        self.message_user(request, ngettext("%d subscriber resumed.", "%d subscribers resumed.", count) % count)
+        with transaction.atomic():
+            chosen = queryset.filter(reminder_plan__paused_at__isnull=False)
+            for contact in Contact.objects.select_for_update().filter(pk__in=chosen.values("pk")):
+                services.reminders_resume(contact=contact)
+                count += 1
+        self.message_user(request, ngettext("%d contact resumed.", "%d contacts resumed.", count) % count)
 
     @admin.action(description=_("Mark as deliverable again"))
-    def mark_deliverable(self, request: HttpRequest, queryset: QuerySet[Subscriber]) -> None:
-        count = services.subscribers_mark_deliverable(subscriber_ids=list(queryset.values_list("pk", flat=True)))
+    def mark_deliverable(self, request: HttpRequest, queryset: QuerySet[Contact]) -> None:
+        count = contact_services.contacts_mark_deliverable(contact_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(
             request, ngettext("%d number will be tried again.", "%d numbers will be tried again.", count) % count
         )
 
     def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet[Subscriber], search_term: str
-    ) -> tuple[QuerySet[Subscriber], bool]:
+        self, request: HttpRequest, queryset: QuerySet[Contact], search_term: str
+    ) -> tuple[QuerySet[Contact], bool]:
         if not sees_personal_data(request):
             return queryset, False
         # "0470 12 34 56" and "+32 470 12 34 56" find +32470123456.
@@ -284,8 +345,8 @@ class SubscriberAdmin(admin.ModelAdmin[Subscriber]):
 
     def get_urls(self) -> list[URLPattern]:
         own = [
-            path("<int:pk>/export/", self.admin_site.admin_view(self.export_view), name="reminders_subscriber_export"),
-            path("<int:pk>/erase/", self.admin_site.admin_view(self.erase_view), name="reminders_subscriber_erase"),
+            path("<int:pk>/export/", self.admin_site.admin_view(self.export_view), name="contacts_contact_export"),
+            path("<int:pk>/erase/", self.admin_site.admin_view(self.erase_view), name="contacts_contact_erase"),
         ]
         return own + super().get_urls()
 
@@ -293,9 +354,9 @@ class SubscriberAdmin(admin.ModelAdmin[Subscriber]):
         """Everything held about this person, as JSON with a readable summary (GDPR access)."""
         if not sees_personal_data(request):
             raise PermissionDenied
-        subscriber = get_object_or_404(Subscriber, pk=pk)
-        exported = privacy.contact_export(subscriber=subscriber)
-        _log(request, subscriber, CHANGE, "exported everything held about the contact")
+        contact = get_object_or_404(Contact, pk=pk)
+        exported = privacy.contact_export(contact=contact)
+        _log(request, contact, CHANGE, "exported everything held about the contact")
         response = HttpResponse(
             json.dumps(exported, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
         )
@@ -306,28 +367,28 @@ class SubscriberAdmin(admin.ModelAdmin[Subscriber]):
         """Erase this person as FORGET does (no SMS is sent): asked to confirm first."""
         if not (sees_personal_data(request) and self.has_delete_permission(request)):
             raise PermissionDenied
-        subscriber = get_object_or_404(Subscriber, pk=pk)
+        contact = get_object_or_404(Contact, pk=pk)
         if request.method == "POST":
-            _log(request, subscriber, DELETION, "erased the contact and every message (as FORGET)")
-            sids = privacy.contact_erase(subscriber=subscriber)
+            _log(request, contact, DELETION, "erased the contact and every message (as FORGET)")
+            sids = privacy.contact_erase(contact=contact)
             if sids:
                 transaction.on_commit(lambda: queue(twilio_delete))
             self.message_user(request, _("The contact and every message text and number are erased."))
-            return HttpResponseRedirect(reverse("admin:reminders_subscriber_changelist"))
+            return HttpResponseRedirect(reverse("admin:contacts_contact_changelist"))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "subscriber": subscriber,
+            "contact": contact,
             "title": _("Erase this contact?"),
-            "messages_count": Message.objects.filter(subscriber=subscriber).count(),
+            "messages_count": Message.objects.filter(contact=contact).count(),
         }
-        return TemplateResponse(request, "admin/reminders/subscriber/erase.html", context)
+        return TemplateResponse(request, "admin/contacts/contact/erase.html", context)
 
     @admin.display(description=_("messages"))
-    def messages_link(self, obj: Subscriber) -> str:
+    def messages_link(self, obj: Contact) -> str:
         if not obj.pk:
             return "-"
-        url = reverse("admin:messaging_message_changelist") + "?" + urlencode({"subscriber__id__exact": obj.pk})
+        url = reverse("admin:messaging_message_changelist") + "?" + urlencode({"contact__id__exact": obj.pk})
         return format_html('<a href="{}">{}</a>', url, _("see messages"))
 
 
@@ -344,7 +405,7 @@ class BroadcastForm(forms.ModelForm[Broadcast]):
         topic_field.queryset = Topic.objects.exclude(kind=Topic.Kind.SYSTEM)
         topic_field.initial = Topic.objects.filter(slug=Topic.HEAT).first()
         topic_field.help_text = _(
-            "Sent once to every subscriber with reminders on (not paused, opted out or undeliverable), in "
+            "Sent once to every contact with reminders on (not paused, opted out or undeliverable), in "
             "their language, at the sending rate; people in their quiet hours get it when those end."
         )
 
@@ -421,14 +482,14 @@ class BroadcastAdmin(admin.ModelAdmin[Broadcast]):
         return super().change_view(request, object_id, form_url, extra)
 
 
-def _log(request: HttpRequest, subscriber: Subscriber, flag: int, what: str) -> None:
+def _log(request: HttpRequest, contact: Contact, flag: int, what: str) -> None:
     """Who did it and when, in the admin's history and the log: never the number."""
     LogEntry.objects.create(
         user_id=int(request.user.pk or 0),
-        content_type=ContentType.objects.get_for_model(Subscriber),
-        object_id=str(subscriber.pk),
-        object_repr=f"subscriber #{subscriber.pk}",
+        content_type=ContentType.objects.get_for_model(Contact),
+        object_id=str(contact.pk),
+        object_repr=f"contact #{contact.pk}",
         action_flag=flag,
         change_message=what,
     )
-    logger.info("admin user %s %s (subscriber %s)", request.user.pk, what, subscriber.pk)
+    logger.info("admin user %s %s (contact %s)", request.user.pk, what, contact.pk)

@@ -15,7 +15,11 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo
+
+from contacts.time_zones import is_time_zone
+
+__all__ = ["is_time_zone"]
 
 _NUMBER = re.compile(
     r"(?<![\w])(\d+(?:[:.hu]\d+)*[:.hu]?)(?:\s*(a\.?m\.?|p\.?m\.?)(?![a-z]))?",
@@ -91,26 +95,6 @@ def quiet_hours_from_setting(value: str) -> QuietHours | None:
         return QuietHours(time.fromisoformat(start.strip()), time.fromisoformat(end.strip()))
     except ValueError:
         return None
-
-
-def is_time_zone(name: str) -> bool:
-    if name not in _zone_names():
-        return False
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
-
-
-_ZONES: frozenset[str] | None = None
-
-
-def _zone_names() -> frozenset[str]:
-    global _ZONES
-    if _ZONES is None:
-        _ZONES = frozenset(available_timezones())
-    return _ZONES
 
 
 def local_instant(day: date, at: time, zone: ZoneInfo) -> datetime:

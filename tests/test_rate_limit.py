@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from contacts.models import Contact
 from messaging import bulk, leases, ratelimit
 from messaging.models import Message
-from reminders.models import Subscriber
 from reminders.scheduler import reminders_plan_due
 from tests.conftest import free_port
 from tests.support.fake_twilio import FakeTwilio
@@ -83,8 +83,8 @@ def test_bulk_sending_keeps_to_the_rate(fake_twilio: FakeTwilio, shared_redis: s
     settings.SMS_RATE_LIMIT_PER_SECOND = 20.0
     settings.REMINDER_QUIET_HOURS = "00:00-00:00"
     due = timezone.now() - timedelta(minutes=1)
-    Subscriber.objects.bulk_create(
-        Subscriber(
+    Contact.objects.bulk_create(
+        Contact(
             phone_number=f"+324700000{index:02d}",
             language_id="en",
             reminder_times=["09:00"],

@@ -15,10 +15,10 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
+from contacts.models import Contact
 from messaging import bulk, services
 from messaging.backends import OutgoingSms, get_backend
 from messaging.models import Message
-from reminders.models import Subscriber
 from reminders.scheduler import reminders_plan_due
 from tests.support.fake_twilio import FakeTwilio
 
@@ -32,8 +32,8 @@ def _no_quiet_hours(settings: Any) -> None:
 
 def make_due(count: int) -> None:
     due = timezone.now() - timedelta(minutes=1)
-    Subscriber.objects.bulk_create(
-        Subscriber(
+    Contact.objects.bulk_create(
+        Contact(
             phone_number=f"+3247{index:07d}",
             language_id="nl",
             time_zone="Europe/Brussels",
@@ -75,13 +75,13 @@ def test_two_ticks_racing_record_each_occurrence_once() -> None:
     first, second = race(reminders_plan_due, reminders_plan_due)
 
     assert first.subscribers + second.subscribers == 2500
-    per_subscriber = Counter(Message.objects.filter(purpose="reminder").values_list("subscriber_id", flat=True))
+    per_subscriber = Counter(Message.objects.filter(purpose="reminder").values_list("contact_id", flat=True))
     assert len(per_subscriber) == 2500
     assert set(per_subscriber.values()) == {1}
     if connection.vendor == "postgresql":
         # SKIP LOCKED: the second tick took other subscribers instead of waiting.
         assert first.subscribers > 0 and second.subscribers > 0
-    assert not Subscriber.objects.filter(next_reminder_at__lte=timezone.now()).exists()
+    assert not Contact.objects.filter(next_reminder_at__lte=timezone.now()).exists()
 
 
 def send_until_empty() -> int:

@@ -12,13 +12,14 @@ import pytest
 from django.utils import timezone
 
 from advice.models import Topic
+from contacts.models import Contact
 from messaging import bulk
 from messaging.models import Message
 from reminders import services
-from reminders.models import Subscriber
 from reminders.schedule import SLOT_FORMAT
 from reminders.scheduler import reminders_plan_due
 from tests.support.fake_twilio import FakeTwilio, Scripted
+from tests.support.people import make_contact
 
 pytestmark = pytest.mark.django_db
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -32,12 +33,10 @@ def _no_quiet_hours(settings: Any) -> None:
 
 def due_subscriber(
     number: str = "+32470123456", *, language: str = "nl", late: timedelta = timedelta(minutes=1), **fields: Any
-) -> Subscriber:
+) -> Contact:
     """A subscriber whose next reminder was due `late` ago."""
     fields.setdefault("reminder_times", ["09:00", "13:00", "17:00"])
-    subscriber = Subscriber.objects.create(
-        phone_number=number, language_id=language, time_zone="Europe/Brussels", **fields
-    )
+    subscriber = make_contact(phone_number=number, language_id=language, time_zone="Europe/Brussels", **fields)
     due_at = timezone.now() - late
     subscriber.next_reminder_at = due_at
     subscriber.next_reminder_slot = due_at.astimezone(BRUSSELS).strftime(SLOT_FORMAT)
@@ -92,7 +91,7 @@ def test_a_replanned_occurrence_is_not_created_twice(fake_twilio: FakeTwilio) ->
     subscriber = due_subscriber()
     reminders_plan_due()
     # Something (an admin's edit, a restored backup) sets the same occurrence again.
-    Subscriber.objects.filter(pk=subscriber.pk).update(
+    Contact.objects.filter(pk=subscriber.pk).update(
         next_reminder_at=subscriber.next_reminder_at, next_reminder_slot=subscriber.next_reminder_slot
     )
     reminders_plan_due()
@@ -108,7 +107,7 @@ def test_reminder_texts_rotate_and_never_repeat_twice_in_a_row(fake_twilio: Fake
         send_all()
         subscriber.refresh_from_db()
         due_at = timezone.now() - timedelta(minutes=1) + timedelta(seconds=len(reminders()))
-        Subscriber.objects.filter(pk=subscriber.pk).update(
+        Contact.objects.filter(pk=subscriber.pk).update(
             next_reminder_at=due_at, next_reminder_slot=f"2030-01-0{len(reminders())}T09:00"
         )
 
@@ -179,9 +178,9 @@ def test_opted_out_paused_and_undeliverable_numbers_get_nothing(fake_twilio: Fak
     due_subscriber("+32470000004")
     reminders_plan_due()
     # They change their minds after the reminders were planned, before they are sent.
-    services.subscriber_opt_out(subscriber=opted_out, source=Subscriber.OptOutSource.KEYWORD)
-    services.reminders_pause(subscriber=paused, text="PAUSE")
-    services.subscriber_mark_undeliverable(subscriber_id=undeliverable.pk, reason="21614")
+    services.subscriber_opt_out(contact=opted_out, source=Contact.OptOutSource.KEYWORD)
+    services.reminders_pause(contact=paused, text="PAUSE")
+    services.subscriber_mark_undeliverable(contact_id=undeliverable.pk, reason="21614")
     send_all()
 
     assert [r.params["To"] for r in fake_twilio.creates()] == ["+32470000004"]
@@ -211,8 +210,8 @@ def test_twilio_21610_on_a_reminder_opts_the_number_out_and_ends_its_reminders(f
     send_all()
 
     subscriber.refresh_from_db()
-    assert subscriber.is_opted_out
-    assert subscriber.opt_out_source == Subscriber.OptOutSource.CARRIER
+    assert subscriber.sms_opted_out
+    assert subscriber.sms_opt_out_source == Contact.OptOutSource.CARRIER
     assert subscriber.next_reminder_at is None
     assert reminders()[0].state == Message.State.FAILED
 
@@ -253,9 +252,9 @@ def plan_at(moment: datetime) -> list[Message]:
 
 
 def test_spring_forward_through_the_scheduler(settings: Any) -> None:
-    subscriber = Subscriber.objects.create(phone_number="+32470123456", language_id="nl", time_zone="Europe/Brussels")
+    subscriber = make_contact(phone_number="+32470123456", language_id="nl", time_zone="Europe/Brussels")
     services.reminders_set_times(
-        subscriber=subscriber, times=[datetime(2026, 1, 1, 2, 30).time()], now=datetime(2026, 3, 28, 12, 0, tzinfo=UTC)
+        contact=subscriber, times=[datetime(2026, 1, 1, 2, 30).time()], now=datetime(2026, 3, 28, 12, 0, tzinfo=UTC)
     )
     subscriber.refresh_from_db()
     assert subscriber.next_reminder_slot == "2026-03-29T02:30"
@@ -270,9 +269,9 @@ def test_spring_forward_through_the_scheduler(settings: Any) -> None:
 
 
 def test_fall_back_through_the_scheduler_sends_once() -> None:
-    subscriber = Subscriber.objects.create(phone_number="+32470123456", language_id="nl", time_zone="Europe/Brussels")
+    subscriber = make_contact(phone_number="+32470123456", language_id="nl", time_zone="Europe/Brussels")
     services.reminders_set_times(
-        subscriber=subscriber, times=[datetime(2026, 1, 1, 2, 30).time()], now=datetime(2026, 10, 24, 12, 0, tzinfo=UTC)
+        contact=subscriber, times=[datetime(2026, 1, 1, 2, 30).time()], now=datetime(2026, 10, 24, 12, 0, tzinfo=UTC)
     )
 
     first = plan_at(datetime(2026, 10, 25, 0, 31, tzinfo=UTC))  # 02:31 summer time
@@ -284,9 +283,9 @@ def test_fall_back_through_the_scheduler_sends_once() -> None:
 
 
 def test_a_subscriber_in_another_zone_is_planned_at_their_local_time() -> None:
-    subscriber = Subscriber.objects.create(phone_number="+12125550123", language_id="en")
+    subscriber = make_contact(phone_number="+12125550123", language_id="en")
     services.reminders_set_times(
-        subscriber=subscriber, times=[datetime(2026, 1, 1, 8, 0).time()], now=datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+        contact=subscriber, times=[datetime(2026, 1, 1, 8, 0).time()], now=datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
     )
 
     assert plan_at(datetime(2026, 11, 24, 12, 59, tzinfo=UTC)) == []

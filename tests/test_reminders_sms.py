@@ -10,14 +10,14 @@ import pytest
 from django.utils import timezone
 
 from advice.models import Topic, TopicTranslation
-from reminders.models import Subscriber
+from contacts.models import Contact
 
 pytestmark = pytest.mark.django_db
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
 
-def subscriber(number: str = "+32470123456") -> Subscriber:
-    return Subscriber.objects.get(phone_number=number)
+def subscriber(number: str = "+32470123456") -> Contact:
+    return Contact.objects.get(phone_number=number)
 
 
 def test_remind_alone_subscribes_at_the_default_times_and_confirms_them(text: Any) -> None:

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from contacts.models import Contact
 from messaging import services, tasks
 from messaging.models import Message
-from reminders.models import Subscriber
 from tests.conftest import inbound_params
 from tests.test_reminder_concurrency import race
 
@@ -28,11 +28,11 @@ def test_two_first_messages_from_one_number_at_once_make_one_subscriber_and_one_
 
     race(lambda: handle(french), lambda: handle(german))
 
-    assert Subscriber.objects.count() == 40
+    assert Contact.objects.count() == 40
     assert not Message.objects.filter(direction=Message.Direction.INBOUND).exclude(state=Message.State.HANDLED)
     replies = Message.objects.filter(direction=Message.Direction.OUTBOUND)
     assert Counter(replies.values_list("phone_number", flat=True)) == dict.fromkeys(numbers, 2)
-    languages = dict(Subscriber.objects.values_list("phone_number", "language_id"))
+    languages = dict(Contact.objects.values_list("phone_number", "language_id"))
     for reply in replies:
         # Whichever message came first set the language; the other was decided on that row.
         assert reply.language == languages[reply.phone_number]
