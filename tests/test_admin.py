@@ -195,24 +195,24 @@ def test_the_admin_speaks_belgiums_languages(staff: Client, language: str) -> No
 
 
 def test_an_admin_opting_a_number_out_is_recorded_with_when_and_who(staff: Client) -> None:
-    subscriber = make_contact(phone_number="+32470123456")
+    contact = make_contact(phone_number="+32470123456")
     staff.post(
-        f"/admin/contacts/contact/{subscriber.pk}/change/", {"phone_number": "+32470123456", "sms_opted_out": "on"}
+        f"/admin/contacts/contact/{contact.pk}/change/", {"phone_number": "+32470123456", "sms_opted_out": "on"}
     )
 
-    subscriber.refresh_from_db()
-    assert subscriber.sms_opted_out
-    assert subscriber.sms_opted_out_at is not None
-    assert subscriber.sms_opt_out_source == Contact.OptOutSource.ADMIN
+    contact.refresh_from_db()
+    assert contact.sms_opted_out
+    assert contact.sms_opted_out_at is not None
+    assert contact.sms_opt_out_source == Contact.OptOutSource.ADMIN
 
 
 def test_an_admin_lets_an_undeliverable_number_be_tried_again(staff: Client) -> None:
     from django.utils import timezone
 
-    subscriber = make_contact(
+    contact = make_contact(
         phone_number="+32470123456", sms_undeliverable_at=timezone.now(), sms_undeliverable_reason="Twilio error 21614"
     )
-    staff.post("/admin/contacts/contact/", {"action": "mark_deliverable", "_selected_action": [subscriber.pk]})
+    staff.post("/admin/contacts/contact/", {"action": "mark_deliverable", "_selected_action": [contact.pk]})
 
-    subscriber.refresh_from_db()
-    assert subscriber.sms_undeliverable_at is None
+    contact.refresh_from_db()
+    assert contact.sms_undeliverable_at is None

@@ -215,13 +215,13 @@ def operator() -> Client:
 
 def test_content_editors_see_no_number_and_no_text(content_editor: Client, operator: Client, text: Any) -> None:
     text("ik heb kramp in mijn kuit vannacht", sender="+32470123456")
-    subscriber = Contact.objects.get(phone_number="+32470123456")
+    contact = Contact.objects.get(phone_number="+32470123456")
     inbound = Message.objects.get(direction=Message.Direction.INBOUND)
     pages = [
         "/admin/messaging/message/",
         f"/admin/messaging/message/{inbound.pk}/change/",
         "/admin/contacts/contact/",
-        f"/admin/contacts/contact/{subscriber.pk}/change/",
+        f"/admin/contacts/contact/{contact.pk}/change/",
         "/admin/messaging/message/?q=kramp",
     ]
     for url in pages:

@@ -68,17 +68,17 @@ def test_a_new_numbers_message_decided_while_its_other_message_created_the_numbe
 ) -> None:
     # The race: this message found no row for its number, but the number's first message
     # (CRAMPE) committed one before this one could insert it.
-    from reminders import services as subscriber_services
+    from contacts import services as contact_services
 
     text("CRAMPE")
-    locked = subscriber_services.subscriber_locked
+    locked = contact_services.contact_locked
     calls = []
 
     def not_yet_seen(*, phone_number: str) -> Contact | None:
         calls.append(phone_number)
         return None if len(calls) == 1 else locked(phone_number=phone_number)
 
-    monkeypatch.setattr(subscriber_services, "subscriber_locked", not_yet_seen)
+    monkeypatch.setattr(contact_services, "contact_locked", not_yet_seen)
     reply = text("KRAMPF")
 
     assert len(calls) == 2
@@ -164,10 +164,10 @@ def test_a_stop_word_opts_out_with_exactly_one_confirmation(
     text("HELP")
 
     assert [sms.body[: len(opening)] for sms in outbox] == [opening]
-    subscriber = Contact.objects.get()
-    assert subscriber.sms_opted_out
-    assert subscriber.sms_opted_out_at is not None
-    assert subscriber.sms_opt_out_source == Contact.OptOutSource.KEYWORD
+    contact = Contact.objects.get()
+    assert contact.sms_opted_out
+    assert contact.sms_opted_out_at is not None
+    assert contact.sms_opt_out_source == Contact.OptOutSource.KEYWORD
 
 
 def test_a_stop_word_confirms_in_the_numbers_language(text: Any, outbox: list[Any]) -> None:
@@ -184,9 +184,9 @@ def test_start_brings_an_opted_out_number_back(text: Any, outbox: list[Any]) -> 
 
     assert outbox[1].body.startswith("Bon retour parmi nous :")
     assert reply.state == Message.State.SUBMITTED
-    subscriber = Contact.objects.get()
-    assert not subscriber.sms_opted_out
-    assert subscriber.sms_opted_in_at is not None
+    contact = Contact.objects.get()
+    assert not contact.sms_opted_out
+    assert contact.sms_opted_in_at is not None
 
 
 def test_when_twilio_handled_stop_itself_the_service_does_not_confirm_twice(text: Any, outbox: list[Any]) -> None:
@@ -253,7 +253,7 @@ def test_the_reply_cap_is_per_number(text: Any, outbox: list[Any], settings: Any
 def test_the_reply_cap_counts_replies_not_reminders_or_advisories(text: Any, outbox: list[Any], settings: Any) -> None:
     settings.SMS_REPLY_LIMIT_PER_HOUR = 2
     text("KRAMP")
-    subscriber = Contact.objects.get()
+    contact = Contact.objects.get()
     kinds = [("reminder", "missed")] * 50 + [("reminder", "submitted"), ("advisory", "submitted")]
     for n, (purpose, state) in enumerate(kinds):
         Message.objects.create(
@@ -261,8 +261,8 @@ def test_the_reply_cap_counts_replies_not_reminders_or_advisories(text: Any, out
             purpose=purpose,
             state=state,
             slot=f"slot-{n}",
-            subscriber=subscriber,
-            phone_number=subscriber.phone_number,
+            contact=contact,
+            phone_number=contact.phone_number,
         )
 
     assert text("OORZAAK") is not None

@@ -13,9 +13,10 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from contacts import services as contact_services
 from contacts.models import Contact
 from messaging.models import Message
-from reminders import services as subscriber_services
+from reminders import services as reminder_services
 from tests.conftest import INBOUND_PATH, inbound_params, post_signed
 from tests.support.people import make_contact
 
@@ -48,12 +49,12 @@ def _reset(who: str) -> None:
     Contact.objects.filter(phone_number=SENDERS[who]).delete()
     if who == "new":
         return
-    subscriber = make_contact(phone_number=SENDERS[who], language_id="nl")
-    subscriber_services.reminders_set_times(contact=subscriber, times=[time(9), time(17)])
+    contact = make_contact(phone_number=SENDERS[who], language_id="nl")
+    reminder_services.reminders_set_times(contact=contact, times=[time(9), time(17)])
     if who == "opted out":
-        subscriber_services.subscriber_opt_out(contact=subscriber, source=Contact.OptOutSource.KEYWORD)
+        contact_services.contact_opt_out(contact=contact, channel="sms", source=Contact.OptOutSource.KEYWORD)
     if who == "paused":
-        subscriber_services.reminders_pause(contact=subscriber, text="PAUSE 3")
+        reminder_services.reminders_pause(contact=contact, text="PAUSE 3")
 
 
 @settings(

@@ -20,6 +20,7 @@ from messaging import privacy, tasks
 from messaging.models import Message, ProviderDeletion
 from reminders.scheduler import reminders_plan_due
 from tests.support.fake_twilio import FakeTwilio
+from tests.support.people import plan
 
 pytestmark = pytest.mark.django_db
 NUMBER = "+32470123456"
@@ -36,11 +37,11 @@ def _an_old_admin_edit_names_the_number() -> None:
     from django.contrib.auth.models import User
     from django.contrib.contenttypes.models import ContentType
 
-    subscriber = Contact.objects.get(phone_number=NUMBER)
+    contact = Contact.objects.get(phone_number=NUMBER)
     LogEntry.objects.create(
         user=User.objects.create_user("old-admin"),
         content_type=ContentType.objects.get_for_model(Contact),
-        object_id=str(subscriber.pk),
+        object_id=str(contact.pk),
         object_repr=NUMBER,
         action_flag=CHANGE,
     )
@@ -117,8 +118,8 @@ def test_after_forget_nothing_is_sent_until_they_text_again(text: Any, outbox: l
     assert reply is not None and reply.phone_number == NUMBER
     assert len(outbox) == sent + 1
     assert not is_suppressed(NUMBER)
-    subscriber = Contact.objects.get(phone_number=NUMBER)
-    assert not subscriber.sms_opted_out and subscriber.reminder_times == []
+    contact = Contact.objects.get(phone_number=NUMBER)
+    assert not contact.sms_opted_out and plan(contact).reminder_times == []
 
 
 def test_forget_while_opted_out_is_still_honoured(text: Any, outbox: list[Any]) -> None:
@@ -149,14 +150,14 @@ def test_a_failed_twilio_deletion_is_recorded_and_retried(text: Any, fake_twilio
 
 def test_the_erasure_waits_for_the_confirmation(text: Any, settings: Any) -> None:
     text("KRAMP", sender=NUMBER)
-    subscriber = Contact.objects.get()
+    contact = Contact.objects.get()
     inbound = Message.objects.create(
         direction=Message.Direction.INBOUND, phone_number=NUMBER, body="FORGET", state=Message.State.HANDLED
     )
     Message.objects.create(
         direction=Message.Direction.OUTBOUND,
         phone_number=NUMBER,
-        contact=subscriber,
+        contact=contact,
         body="Your number ...",
         reply_to=inbound,
         state=Message.State.PENDING,
@@ -226,7 +227,7 @@ def test_the_export_holds_the_contact_its_history_and_every_text(text: Any) -> N
     exported = privacy.contact_export(contact=Contact.objects.get())
 
     assert exported["contact"]["phone_number"] == NUMBER
-    assert exported["contact"]["opted_out"] is True and exported["contact"]["sms_opt_out_source"] == "keyword"
+    assert exported["contact"]["opted_out"] is True and exported["contact"]["opt_out_source"] == "keyword"
     assert exported["contact"]["reminder_times"] == ["09:00"]
     assert [m["text"] for m in exported["messages"] if m["direction"] == "in"] == ["KRAMP", "REMIND 9:00", "STOP"]
     assert len(exported["messages"]) == 6
@@ -246,10 +247,10 @@ def test_the_admin_exports_a_contact_and_logs_it_without_the_number(text: Any, o
     from django.contrib.admin.models import LogEntry
 
     text("KRAMP", sender=NUMBER)
-    subscriber = Contact.objects.get()
+    contact = Contact.objects.get()
 
-    page = operator.get(f"/admin/contacts/contact/{subscriber.pk}/change/").content.decode()
-    response = operator.get(f"/admin/contacts/contact/{subscriber.pk}/export/")
+    page = operator.get(f"/admin/contacts/contact/{contact.pk}/change/").content.decode()
+    response = operator.get(f"/admin/contacts/contact/{contact.pk}/export/")
 
     assert "Export everything (JSON)" in page and "Erase (as FORGET)" in page
     assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
@@ -264,10 +265,10 @@ def test_the_admin_erases_a_contact_as_forget_does(text: Any, operator: Any, fak
     from django.contrib.admin.models import LogEntry
 
     text("KRAMP", sender=NUMBER)
-    subscriber = Contact.objects.get()
+    contact = Contact.objects.get()
 
-    confirm = operator.get(f"/admin/contacts/contact/{subscriber.pk}/erase/")
-    with_callbacks = operator.post(f"/admin/contacts/contact/{subscriber.pk}/erase/")
+    confirm = operator.get(f"/admin/contacts/contact/{contact.pk}/erase/")
+    with_callbacks = operator.post(f"/admin/contacts/contact/{contact.pk}/erase/")
 
     assert confirm.status_code == 200 and "cannot be undone" in confirm.content.decode()
     assert with_callbacks.status_code == 302

@@ -14,7 +14,7 @@ from django.test import Client
 from advice import review
 from advice.models import Keyword, Source, TextDraft, Topic, TopicTranslation
 from advice.selectors import keyword_index_clear, topic_text
-from tests.support.people import make_contact
+from tests.support.people import make_contact, plan
 
 pytestmark = pytest.mark.django_db
 
@@ -367,7 +367,7 @@ def test_an_advisory_sends_the_published_text_while_a_draft_waits(
     person = make_contact(
         phone_number="+32470000001", language_id="nl", reminder_times=["09:00"], time_zone="Europe/Brussels"
     )
-    reminder_services.subscriber_reschedule(person)
+    reminder_services.plan_reschedule(plan(person))
     heat = TopicTranslation.objects.get(topic__slug=Topic.HEAT, language="nl")
     review.draft_save(translation=heat, sms_text="ONTWERP, niet goedgekeurd.", voice_text="", author=editor)
     operator = logged_in(member("olga", "operators"))

@@ -37,7 +37,7 @@ pytestmark = pytest.mark.django_db
 
 ASKER = "+32470123456"
 BAD_NUMBER = "+32470999888"
-SUBSCRIBER = "+32470555666"
+CONTACT = "+32470555666"
 UNANSWERABLE = "+9991234567890"
 
 
@@ -85,35 +85,35 @@ def test_no_number_and_no_text_reaches_the_logs_at_debug(
     text("STOP", sender=ASKER)
     texts_before_erasure = [m.body for m in Message.objects.all() if len(m.body) > 12]
     text("kramp in de nacht, wat nu", sender=UNANSWERABLE)
-    subscriber = make_contact(
-        phone_number=SUBSCRIBER, language_id="nl", time_zone="Europe/Brussels", reminder_times=["09:00"]
+    contact = make_contact(
+        phone_number=CONTACT, language_id="nl", time_zone="Europe/Brussels", reminder_times=["09:00"]
     )
-    subscriber.next_reminder_at = timezone.now()
-    subscriber.next_reminder_slot = timezone.localtime().strftime(SLOT_FORMAT)
-    subscriber.save()
+    contact.next_reminder_at = timezone.now()
+    contact.next_reminder_slot = timezone.localtime().strftime(SLOT_FORMAT)
+    contact.save()
     reminders_plan_due()
     while bulk.bulk_send_batch().claimed:
         pass
     client.force_login(User.objects.create_superuser("operator", "operator@example.org", "pw"))
-    assert client.get("/admin/contacts/contact/", {"q": SUBSCRIBER}).status_code == 200
+    assert client.get("/admin/contacts/contact/", {"q": CONTACT}).status_code == 200
     assert client.get("/admin/messaging/message/", {"q": ASKER}).status_code == 200
     # What runserver logs for that search (gunicorn's access log format leaves the query out).
     logging.getLogger("django.server").info(
-        '"%s" %s %s', f"GET /admin/contacts/contact/?q=%2B{SUBSCRIBER[1:]} HTTP/1.1", "200", "1234"
+        '"%s" %s %s', f"GET /admin/contacts/contact/?q=%2B{CONTACT[1:]} HTTP/1.1", "200", "1234"
     )
 
     # FORGET from the number that asked (its erasure and the deletions at Twilio), and an
-    # operator's export and erasure of the subscriber.
+    # operator's export and erasure of the contact.
     text("FORGET", sender=ASKER)
-    subscriber = Contact.objects.get(phone_number=SUBSCRIBER)
-    assert client.get(f"/admin/contacts/contact/{subscriber.pk}/export/").status_code == 200
-    assert client.post(f"/admin/contacts/contact/{subscriber.pk}/erase/").status_code == 302
+    contact = Contact.objects.get(phone_number=CONTACT)
+    assert client.get(f"/admin/contacts/contact/{contact.pk}/export/").status_code == 200
+    assert client.post(f"/admin/contacts/contact/{contact.pk}/erase/").status_code == 302
 
     output = debug_log.getvalue()
     assert "DEBUG" in output and "messaging.services" in output  # everything logged, at DEBUG
     assert "error 21211" in output and "+32470***888" in output  # masked, as contacts.phone.masked does
     assert "/admin/contacts/contact/?…" in output
-    for number in (ASKER, BAD_NUMBER, SUBSCRIBER, UNANSWERABLE):
+    for number in (ASKER, BAD_NUMBER, CONTACT, UNANSWERABLE):
         for form in forms_of(number):
             assert form not in output, f"{form} is in the logs"
     assert "contact erased" in output and "exported everything" in output

@@ -14,9 +14,9 @@ from advice.models import Topic
 from contacts.models import Contact
 from messaging import bulk
 from messaging.models import Message
-from reminders.models import Broadcast
+from reminders.models import Broadcast, ReminderPlan
 from reminders.scheduler import reminders_plan_due
-from tests.support.people import make_contact
+from tests.support.people import make_contact, plan
 
 pytestmark = pytest.mark.django_db
 
@@ -38,9 +38,9 @@ def test_an_admin_subscribes_a_person_with_times(staff: Client) -> None:
     assert response.status_code == 302
     person = Contact.objects.get()
     assert person.phone_number == "+32470123456"
-    assert person.reminder_times == ["08:30", "12:00", "17:00"]
+    assert plan(person).reminder_times == ["08:30", "12:00", "17:00"]
     assert person.time_zone == "Europe/Brussels"
-    assert person.next_reminder_at is not None
+    assert plan(person).next_reminder_at is not None
 
 
 def test_times_in_the_quiet_hours_and_nonsense_are_form_errors_not_500s(staff: Client) -> None:
@@ -67,11 +67,11 @@ def test_editing_times_and_zone_moves_the_next_reminder(staff: Client) -> None:
 
     assert response.status_code == 302
     person.refresh_from_db()
-    assert person.reminder_times == ["10:15"]
-    assert person.next_reminder_slot.endswith("T10:15")
+    assert plan(person).reminder_times == ["10:15"]
+    assert plan(person).next_reminder_slot.endswith("T10:15")
     from zoneinfo import ZoneInfo
 
-    assert person.next_reminder_at.astimezone(ZoneInfo("America/New_York")).strftime("%H:%M") == "10:15"
+    assert plan(person).next_reminder_at.astimezone(ZoneInfo("America/New_York")).strftime("%H:%M") == "10:15"
 
 
 def test_clearing_the_times_ends_reminders(staff: Client) -> None:
@@ -83,15 +83,17 @@ def test_clearing_the_times_ends_reminders(staff: Client) -> None:
     )
 
     person.refresh_from_db()
-    assert person.reminder_times == []
-    assert person.next_reminder_at is None
+    assert plan(person).reminder_times == []
+    assert plan(person).next_reminder_at is None
 
 
 def test_the_subscriber_page_shows_next_and_past_reminders(staff: Client, settings: Any) -> None:
     settings.REMINDER_QUIET_HOURS = "00:00-00:00"
     add(staff, times="9")
     person = Contact.objects.get()
-    Contact.objects.filter(pk=person.pk).update(next_reminder_at=timezone.now(), next_reminder_slot="2026-11-24T09:00")
+    ReminderPlan.objects.filter(pk=person.pk).update(
+        next_reminder_at=timezone.now(), next_reminder_slot="2026-11-24T09:00"
+    )
     reminders_plan_due()
     bulk.bulk_send_batch()
 
@@ -110,11 +112,11 @@ def test_pause_and_resume_actions(staff: Client) -> None:
     person = Contact.objects.get()
     staff.post("/admin/contacts/contact/", {"action": "pause_reminders", "_selected_action": [person.pk]})
     person.refresh_from_db()
-    assert person.is_paused() and person.next_reminder_at is None
+    assert plan(person).is_paused() and plan(person).next_reminder_at is None
 
     staff.post("/admin/contacts/contact/", {"action": "resume_reminders", "_selected_action": [person.pk]})
     person.refresh_from_db()
-    assert not person.is_paused() and person.next_reminder_at is not None
+    assert not plan(person).is_paused() and plan(person).next_reminder_at is not None
 
 
 def active(number: str, language: str = "nl", **fields: Any) -> Contact:
@@ -123,7 +125,7 @@ def active(number: str, language: str = "nl", **fields: Any) -> Contact:
     )
     from reminders import services
 
-    services.subscriber_reschedule(person)
+    services.plan_reschedule(plan(person))
     return person
 
 

@@ -1,5 +1,5 @@
 """Two first messages from the same new number, handled at the same instant by two workers,
-over real connections: one subscriber row, one reply each, both in the number's language."""
+over real connections: one contact row, one reply each, both in the number's language."""
 
 from __future__ import annotations
 

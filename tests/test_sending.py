@@ -59,9 +59,9 @@ def test_opted_out_at_twilio_21610_marks_the_number_opted_out_after_exactly_one_
     reply.refresh_from_db()
     assert reply.state == Message.State.FAILED
     assert reply.error_code == 21610
-    subscriber = Contact.objects.get()
-    assert subscriber.sms_opted_out
-    assert subscriber.sms_opt_out_source == Contact.OptOutSource.CARRIER
+    contact = Contact.objects.get()
+    assert contact.sms_opted_out
+    assert contact.sms_opt_out_source == Contact.OptOutSource.CARRIER
 
 
 @pytest.mark.parametrize("code", [21211, 21614, 21612, 21635])

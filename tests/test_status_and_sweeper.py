@@ -212,7 +212,7 @@ def test_a_malformed_status_callback_is_refused_and_changes_nothing(
 def test_a_status_and_its_consequence_are_applied_together_or_not_at_all(
     client: Client, text: Any, monkeypatch: Any
 ) -> None:
-    from reminders import services as subscriber_services
+    from contacts import services as contact_services
 
     reply = text("KRAMP")
     reply.refresh_from_db()
@@ -220,7 +220,7 @@ def test_a_status_and_its_consequence_are_applied_together_or_not_at_all(
     def broken(**kwargs: Any) -> None:
         raise RuntimeError("the consequence failed")
 
-    monkeypatch.setattr(subscriber_services, "subscriber_mark_undeliverable", broken)
+    monkeypatch.setattr(contact_services, "contact_mark_undeliverable", broken)
     with pytest.raises(RuntimeError):
         services.message_status_update(
             params={

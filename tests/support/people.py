@@ -49,8 +49,9 @@ def make_contacts(rows: list[dict[str, Any]]) -> list[Contact]:
 
 
 def plan(contact: Contact | int) -> ReminderPlan:
-    """The contact's reminder plan as stored now."""
-    return ReminderPlan.objects.get(pk=contact if isinstance(contact, int) else contact.pk)
+    """The contact's reminder plan as stored now; an empty, unsaved one if they have none."""
+    pk = contact if isinstance(contact, int) else contact.pk
+    return ReminderPlan.objects.filter(pk=pk).first() or ReminderPlan(contact_id=pk)
 
 
 def plan_or_none(contact: Contact | int) -> ReminderPlan | None:
