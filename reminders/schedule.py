@@ -3,7 +3,7 @@
 - `parse_times` reads the times in a message in any of the four languages' habits:
   "8", "12:30", "8h30", "19h", "08.30", "8u30", "8 uur", "20 Uhr", "8am", "5:30 pm".
 - `QuietHours` is the window in which nothing scheduled is sent (it may wrap midnight).
-- `next_occurrence` finds a subscriber's next reminder after an instant, in their time zone:
+- `next_occurrence` finds a contact's next reminder after an instant, in their time zone:
   a time skipped by the spring-forward change goes out at the first valid minute after it;
   a time that occurs twice in autumn is resolved to its first occurrence only. Each
   occurrence is named by its local slot ("2026-03-29T02:30"), the key that makes it unique.
@@ -134,7 +134,7 @@ def next_occurrence(times: Sequence[time], zone: ZoneInfo, *, after: datetime) -
 
 
 def occurrences_between(times: Sequence[time], zone: ZoneInfo, *, after: datetime, until: datetime) -> list[Occurrence]:
-    """Every occurrence in (after, until]: what a subscriber should receive in that span."""
+    """Every occurrence in (after, until]: what a contact should receive in that span."""
     found: list[Occurrence] = []
     cursor = after
     while True:

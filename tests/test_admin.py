@@ -196,9 +196,7 @@ def test_the_admin_speaks_belgiums_languages(staff: Client, language: str) -> No
 
 def test_an_admin_opting_a_number_out_is_recorded_with_when_and_who(staff: Client) -> None:
     contact = make_contact(phone_number="+32470123456")
-    staff.post(
-        f"/admin/contacts/contact/{contact.pk}/change/", {"phone_number": "+32470123456", "sms_opted_out": "on"}
-    )
+    staff.post(f"/admin/contacts/contact/{contact.pk}/change/", {"phone_number": "+32470123456", "sms_opted_out": "on"})
 
     contact.refresh_from_db()
     assert contact.sms_opted_out

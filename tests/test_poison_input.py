@@ -32,9 +32,7 @@ def test_pause_with_a_superscript_digit_pauses_instead_of_crashing(text: Any) ->
     inbound = Message.objects.get(direction="in", body="PAUSE ²")
     assert inbound.state == Message.State.HANDLED
     contact = Contact.objects.get()
-    assert (
-        plan(contact).paused_at is not None and plan(contact).paused_until is None
-    )  # until RESUME, as plain PAUSE
+    assert plan(contact).paused_at is not None and plan(contact).paused_until is None  # until RESUME, as plain PAUSE
 
 
 @pytest.mark.parametrize("days", ["٣", "３", "7" * 5000])

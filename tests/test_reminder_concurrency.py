@@ -15,13 +15,13 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
-from contacts.models import Contact
 from messaging import bulk, services
 from messaging.backends import OutgoingSms, get_backend
 from messaging.models import Message
 from reminders.models import ReminderPlan
 from reminders.scheduler import reminders_plan_due
 from tests.support.fake_twilio import FakeTwilio
+from tests.support.people import make_contacts
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -33,16 +33,18 @@ def _no_quiet_hours(settings: Any) -> None:
 
 def make_due(count: int) -> None:
     due = timezone.now() - timedelta(minutes=1)
-    Contact.objects.bulk_create(
-        Contact(
-            phone_number=f"+3247{index:07d}",
-            language_id="nl",
-            time_zone="Europe/Brussels",
-            reminder_times=["09:00", "13:00", "17:00"],
-            next_reminder_at=due,
-            next_reminder_slot="2026-11-24T09:00",
-        )
-        for index in range(count)
+    make_contacts(
+        [
+            dict(
+                phone_number=f"+3247{index:07d}",
+                language_id="nl",
+                time_zone="Europe/Brussels",
+                reminder_times=["09:00", "13:00", "17:00"],
+                next_reminder_at=due,
+                next_reminder_slot="2026-11-24T09:00",
+            )
+            for index in range(count)
+        ]
     )
 
 
