@@ -87,6 +87,50 @@ def test_clearing_the_times_ends_reminders(staff: Client) -> None:
     assert plan(person).next_reminder_at is None
 
 
+def test_setting_times_in_the_admin_unpauses_and_reschedules_as_remind_by_sms_does(staff: Client, text: Any) -> None:
+    text("HERINNER 9:00")
+    text("PAUZE")
+    person = Contact.objects.get()
+    assert plan(person).is_paused() and plan(person).next_reminder_at is None
+
+    staff.post(
+        f"/admin/contacts/contact/{person.pk}/change/",
+        {"phone_number": person.phone_number, "language": "nl", "times": "10:00", "time_zone": "Europe/Brussels"},
+    )
+
+    by_admin = plan(person)
+    assert by_admin.reminder_times == ["10:00"]
+    assert not by_admin.is_paused() and by_admin.next_reminder_slot.endswith("T10:00")
+    text("HERINNER 10:00")  # the same request by SMS leaves the plan exactly as the admin did
+    by_sms = plan(person)
+    assert (by_sms.reminder_times, by_sms.paused_at, by_sms.next_reminder_at, by_sms.reminders_since) == (
+        by_admin.reminder_times,
+        by_admin.paused_at,
+        by_admin.next_reminder_at,
+        by_admin.reminders_since,
+    )
+
+
+def test_opting_out_in_the_admin_is_stop_by_sms_with_the_admin_as_source(staff: Client) -> None:
+    add(staff, times="9")
+    person = Contact.objects.get()
+    form = {"phone_number": person.phone_number, "language": "nl", "times": "09:00", "time_zone": "Europe/Brussels"}
+
+    staff.post(f"/admin/contacts/contact/{person.pk}/change/", {**form, "sms_opted_out": "on"})
+
+    person.refresh_from_db()
+    assert (person.sms_opted_out, person.sms_opt_out_source) == (True, "admin")
+    assert person.sms_opted_out_at is not None
+    assert plan(person).next_reminder_at is None  # as after STOP: nothing is planned
+    assert not person.calls_opted_out
+
+    staff.post(f"/admin/contacts/contact/{person.pk}/change/", form)
+
+    person.refresh_from_db()
+    assert not person.sms_opted_out and person.sms_opted_in_at is not None
+    assert plan(person).next_reminder_at is not None  # as after START: the chosen times apply again
+
+
 def test_the_subscriber_page_shows_next_and_past_reminders(staff: Client, settings: Any) -> None:
     settings.REMINDER_QUIET_HOURS = "00:00-00:00"
     add(staff, times="9")

@@ -76,7 +76,10 @@ def test_a_permanently_bad_number_is_tried_exactly_once(text: Any, fake_twilio: 
     assert reply.state == Message.State.FAILED
     assert later.state == Message.State.CANCELLED
     assert "undeliverable" in later.note
-    assert str(code) in Contact.objects.get().sms_undeliverable_reason
+    contact = Contact.objects.get()
+    assert str(code) in contact.sms_undeliverable_reason
+    assert not contact.can_receive("sms")
+    assert contact.can_receive("voice") and contact.voice_undeliverable_at is None  # SMS refused; a call may reach it
 
 
 @pytest.mark.parametrize(

@@ -56,7 +56,9 @@ def test_undelivered_to_a_landline_marks_the_number_undeliverable(client: Client
     reply.refresh_from_db()
     assert reply.provider_status == "undelivered"
     assert reply.error_code == 30006
-    assert Contact.objects.get().sms_undeliverable_at is not None
+    contact = Contact.objects.get()
+    assert contact.sms_undeliverable_at is not None
+    assert contact.can_receive("voice")  # a landline is exactly what a call can reach
 
 
 def test_failed_with_21610_marks_the_number_opted_out(client: Client, text: Any) -> None:
