@@ -22,6 +22,7 @@ from advice.models import Topic
 from contacts.models import Contact
 from contacts.phone import masked
 from contacts.time_zones import contact_zone, time_zone_for_number
+from project.rows import fetch_one
 from reminders.models import ReminderPlan
 from reminders.schedule import (
     QuietHours,
@@ -49,10 +50,21 @@ def default_times() -> tuple[time, ...]:
     return parse_times(settings.REMINDER_DEFAULT_TIMES).times
 
 
+_PLAN = "SELECT * FROM reminders_reminderplan WHERE contact_id = %s"
+
+
 def plan_of(contact: Contact) -> ReminderPlan | None:
-    """The contact's reminder plan, if they have one."""
+    """The contact's reminder plan, if they have one (cached on the contact, as
+    `contact.reminder_plan` would). Every reply reads it (is the person paused?): written
+    out, as the reply path's other statements (messaging.queries)."""
     if contact.pk is None:
         return None
+    relation = ReminderPlan._meta.get_field("contact").remote_field
+    if not relation.is_cached(contact):
+        found = fetch_one(ReminderPlan, _PLAN, [contact.pk])
+        relation.set_cached_value(contact, found)
+        if found is not None:
+            found.contact = contact
     try:
         return contact.reminder_plan
     except ReminderPlan.DoesNotExist:
