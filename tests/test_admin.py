@@ -141,7 +141,7 @@ def test_a_service_message_cannot_be_deleted(staff: Client) -> None:
     assert staff.get(f"/admin/advice/topic/{topic.pk}/delete/").status_code == 403
 
 
-def test_subscribers_are_found_by_their_number_as_people_write_it(staff: Client) -> None:
+def test_contacts_are_found_by_their_number_as_people_write_it(staff: Client) -> None:
     make_contact(phone_number="+32470123456")
     make_contact(phone_number="+32470999999")
 
@@ -151,7 +151,7 @@ def test_subscribers_are_found_by_their_number_as_people_write_it(staff: Client)
     assert "+32470999999" not in page
 
 
-def test_subscribers_filter_by_language_and_state(staff: Client) -> None:
+def test_contacts_filter_by_language_and_state(staff: Client) -> None:
     make_contact(phone_number="+32470000001", language_id="nl", sms_opted_out=True)
     make_contact(phone_number="+32470000002", language_id="fr")
 

@@ -194,7 +194,7 @@ def test_opted_out_paused_and_undeliverable_numbers_get_nothing(fake_twilio: Fak
     }
 
 
-def test_a_paused_subscriber_is_not_even_planned(fake_twilio: FakeTwilio) -> None:
+def test_a_paused_contact_is_not_even_planned(fake_twilio: FakeTwilio) -> None:
     contact = due_contact(paused_at=timezone.now())
 
     reminders_plan_due()
@@ -284,7 +284,7 @@ def test_fall_back_through_the_scheduler_sends_once() -> None:
     assert plan(contact).next_reminder_slot == "2026-10-26T02:30"
 
 
-def test_a_subscriber_in_another_zone_is_planned_at_their_local_time() -> None:
+def test_a_contact_in_another_zone_is_planned_at_their_local_time() -> None:
     contact = make_contact(phone_number="+12125550123", language_id="en")
     services.reminders_set_times(
         contact=contact, times=[datetime(2026, 1, 1, 8, 0).time()], now=datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

@@ -131,7 +131,7 @@ def test_opting_out_in_the_admin_is_stop_by_sms_with_the_admin_as_source(staff: 
     assert plan(person).next_reminder_at is not None  # as after START: the chosen times apply again
 
 
-def test_the_subscriber_page_shows_next_and_past_reminders(staff: Client, settings: Any) -> None:
+def test_the_contact_page_shows_next_and_past_reminders(staff: Client, settings: Any) -> None:
     settings.REMINDER_QUIET_HOURS = "00:00-00:00"
     add(staff, times="9")
     person = Contact.objects.get()
@@ -173,7 +173,7 @@ def active(number: str, language: str = "nl", **fields: Any) -> Contact:
     return person
 
 
-def test_an_advisory_goes_once_to_every_active_subscriber_in_their_language(
+def test_an_advisory_goes_once_to_everyone_with_reminders_on_in_their_language(
     staff: Client, outbox: list[Any], settings: Any, django_capture_on_commit_callbacks: Any, shared_redis: str
 ) -> None:
     settings.REMINDER_QUIET_HOURS = "00:00-00:00"

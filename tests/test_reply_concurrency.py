@@ -17,7 +17,7 @@ from tests.test_reminder_concurrency import race
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def test_two_first_messages_from_one_number_at_once_make_one_subscriber_and_one_reply_each(outbox: list[Any]) -> None:
+def test_two_first_messages_from_one_number_at_once_make_one_contact_and_one_reply_each(outbox: list[Any]) -> None:
     numbers = [f"+3247{index:07d}" for index in range(40)]
     french = [services.inbound_sms_record(params=inbound_params(n, "CRAMPE")).message.pk for n in numbers]
     german = [services.inbound_sms_record(params=inbound_params(n, "KRAMPF")).message.pk for n in numbers]
