@@ -11,18 +11,13 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from contacts.admin import sees_personal_data
 from contacts.phone import masked
 from messaging import services, tasks
 from messaging.models import BULK_PURPOSES, Message, ProviderDeletion
 
-PERSONAL_DATA_PERMISSION = "messaging.view_personal_data"
 # What only holders of the permission see: numbers, texts, and Twilio's raw webhook parameters.
 PERSONAL_FIELDS = frozenset({"phone_number", "body", "params", "excerpt"})
-
-
-def sees_personal_data(request: HttpRequest) -> bool:
-    """Whether this admin user may see phone numbers and message texts (operators; not content editors)."""
-    return bool(request.user.has_perm(PERSONAL_DATA_PERMISSION))
 
 
 @admin.register(Message)

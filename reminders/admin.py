@@ -1,9 +1,10 @@
-"""Admin for contacts (search by number as people write it, consent, reachability, and their
-reminder plan: times, next and past reminders) and for advisories (start one, watch its progress).
+"""Admin for reminders: the contact's page extended with their reminder plan (times, next and
+past reminders, pause), their messages, export and erasure; and advisories (start one, watch
+its progress).
 
-The contact admin lives here rather than in `contacts`, which knows nothing of reminders or
-messages: every change it makes goes through the services SMS uses (contacts.services,
-reminders.services), under the contact's row lock.
+contacts/admin.py keeps the contact's own fields; `ContactWithPlanAdmin` replaces it here,
+since contacts knows nothing of reminders or messages. Every change goes through the services
+SMS uses (contacts.services, reminders.services), under the contact's row lock.
 """
 
 from __future__ import annotations
@@ -30,17 +31,15 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from advice.models import Topic
-from contacts import services as contact_services
+from contacts.admin import ContactAdmin, ContactForm, sees_personal_data
+from contacts.admin import StateFilter as ContactStateFilter
 from contacts.models import Contact
-from contacts.phone import masked, to_e164
-from contacts.suppression import is_suppressed
 from messaging import privacy
-from messaging.admin import sees_personal_data
 from messaging.models import Message
 from messaging.tasks import queue, twilio_delete
 from reminders import advisories, services
 from reminders.models import Broadcast
-from reminders.schedule import format_time, is_time_zone
+from reminders.schedule import format_time
 
 logger = logging.getLogger(__name__)
 
@@ -54,16 +53,12 @@ def _times_problem(reply: services.Reply) -> str:
     return str(_("%(input)s is inside the quiet hours (%(start)s to %(end)s), when nothing is sent.") % params)
 
 
-class ContactForm(forms.ModelForm[Contact]):
+class ContactWithPlanForm(ContactForm):
     times = forms.CharField(
         label=_("reminder times"),
         required=False,
         help_text=_("Local times of day, such as 08:00 12:30 17:00. Empty: no reminders."),
     )
-
-    class Meta:
-        model = Contact
-        fields = ["phone_number", "language", "sms_opted_out", "calls_opted_out", "time_zone"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -78,67 +73,26 @@ class ContactForm(forms.ModelForm[Contact]):
             raise forms.ValidationError(_times_problem(checked.problem), code="invalid_times")
         return [format_time(at) for at in checked.times]
 
-    def clean_time_zone(self) -> str:
-        zone = (self.cleaned_data.get("time_zone") or "").strip()
-        if zone and not is_time_zone(zone):
-            raise forms.ValidationError(
-                _("%(zone)s is not a time zone. Use a name such as Europe/Brussels."),
-                code="invalid_time_zone",
-                params={"zone": zone},
-            )
-        return zone
 
-    def clean_phone_number(self) -> str:
-        raw = self.cleaned_data["phone_number"]
-        number = to_e164(raw)
-        if number is None:
-            raise forms.ValidationError(
-                _("%(number)s is not a phone number that can receive SMS."),
-                code="invalid_phone",
-                params={"number": raw},
-            )
-        if self.instance.pk is None and is_suppressed(number):
-            raise forms.ValidationError(
-                _("This number was erased on request (FORGET): it can be added again only once it texts us."),
-                code="suppressed",
-            )
-        return number
-
-
-class StateFilter(admin.SimpleListFilter):
-    title = _("state")
-    parameter_name = "state"
-
+class StateFilter(ContactStateFilter):
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [
-            ("active", _("active")),
-            ("reminders", _("with reminders")),
-            ("paused", _("reminders paused")),
-            ("opted-out", _("opted out")),
-            ("undeliverable", _("undeliverable")),
-        ]
+        active, *others = super().lookups(request, model_admin)
+        return [active, ("reminders", _("with reminders")), ("paused", _("reminders paused")), *others]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Contact]) -> QuerySet[Contact]:
         if self.value() == "reminders":
             return queryset.filter(reminder_plan__next_reminder_at__isnull=False)
         if self.value() == "paused":
             return queryset.filter(reminder_plan__paused_at__isnull=False)
-        if self.value() == "active":
-            return queryset.filter(sms_opted_out=False, sms_undeliverable_at__isnull=True)
-        if self.value() == "opted-out":
-            return queryset.filter(sms_opted_out=True)
-        if self.value() == "undeliverable":
-            return queryset.filter(sms_undeliverable_at__isnull=False)
-        return queryset
+        return super().queryset(request, queryset)
 
 
-# The consent flags the form may change, with the channel each is for.
-_CONSENT = {"sms_opted_out": "sms", "calls_opted_out": "voice"}
+admin.site.unregister(Contact)
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin[Contact]):
-    form = ContactForm
+class ContactWithPlanAdmin(ContactAdmin):
+    form = ContactWithPlanForm
     list_display = [
         "phone_number",
         "language",
@@ -151,111 +105,25 @@ class ContactAdmin(admin.ModelAdmin[Contact]):
     ]
     list_select_related = ["reminder_plan"]
     list_filter = [StateFilter, "language", "sms_opted_out"]
-    search_fields = ["phone_number"]
-    readonly_fields = [
-        "sms_opt_out_source",
-        "sms_opted_out_at",
-        "sms_opted_in_at",
-        "calls_opt_out_source",
-        "calls_opted_out_at",
-        "sms_undeliverable_at",
-        "sms_undeliverable_reason",
-        "voice_undeliverable_at",
-        "voice_undeliverable_reason",
-        "created_at",
-        "updated_at",
-        "messages_link",
-        "next_reminder",
-        "pause_state",
-        "past_reminders",
-    ]
-    actions = ["mark_deliverable", "pause_reminders", "resume_reminders"]
+    readonly_fields = [*ContactAdmin.readonly_fields, "messages_link", "next_reminder", "pause_state", "past_reminders"]
+    actions = [*ContactAdmin.actions, "pause_reminders", "resume_reminders"]
     fieldsets = [
         (None, {"fields": ["phone_number", "language", "messages_link"]}),
         (
             _("Reminders"),
             {"fields": ["times", "time_zone", "next_reminder", "pause_state", "past_reminders"]},
         ),
-        (
-            _("Opt-out"),
-            {
-                "fields": [
-                    "sms_opted_out",
-                    "sms_opt_out_source",
-                    "sms_opted_out_at",
-                    "sms_opted_in_at",
-                    "calls_opted_out",
-                    "calls_opt_out_source",
-                    "calls_opted_out_at",
-                ]
-            },
-        ),
-        (
-            _("Delivery"),
-            {
-                "fields": [
-                    "sms_undeliverable_at",
-                    "sms_undeliverable_reason",
-                    "voice_undeliverable_at",
-                    "voice_undeliverable_reason",
-                ]
-            },
-        ),
-        (_("History"), {"fields": ["created_at", "updated_at"]}),
+        *ContactAdmin.consent_fieldsets,
     ]
 
-    def get_list_display(self, request: HttpRequest) -> Any:
-        if sees_personal_data(request):
-            return list(self.list_display)
-        return ["masked_number" if name == "phone_number" else name for name in self.list_display]
-
-    def get_search_fields(self, request: HttpRequest) -> Any:
-        # Without the permission no search: finding a number would tell whether it is a contact.
-        return list(self.search_fields) if sees_personal_data(request) else []
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Contact | None = None) -> Any:
-        return [*self.readonly_fields, "masked_number"]
-
-    def get_fieldsets(self, request: HttpRequest, obj: Contact | None = None) -> Any:
-        if sees_personal_data(request):
-            return self.fieldsets
-        return [
-            (title, {"fields": ["masked_number" if name == "phone_number" else name for name in options["fields"]]})
-            for title, options in self.fieldsets or []
-        ]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        # Adding a contact means typing their number.
-        return super().has_add_permission(request) and sees_personal_data(request)
-
-    @admin.display(description=_("phone number"))
-    def masked_number(self, obj: Contact) -> str:
-        return masked(obj.phone_number) if obj.phone_number else "-"
-
     def save_model(self, request: HttpRequest, obj: Contact, form: Any, change: bool) -> None:
-        """Save the contact's own fields, then make every other change through the services SMS
-        uses, under the contact's row lock (the admin's change view runs in one transaction)."""
-        wanted = {name: getattr(obj, name) for name in _CONSENT}
-        if change:
-            locked = Contact.objects.select_for_update().get(pk=obj.pk)
-            for name in _CONSENT:
-                setattr(obj, name, getattr(locked, name))  # changed below, by the services
-        else:
-            for name in _CONSENT:
-                setattr(obj, name, False)
-        if not obj.time_zone:
-            obj.time_zone = services.time_zone_for_number(obj.phone_number)
+        """The contact's fields and consent (ContactAdmin), then the plan as REMIND by SMS sets
+        it: the times replace any, unpaused, rescheduled; still under the contact's row lock."""
         super().save_model(request, obj, form, change)
-        for name, channel in _CONSENT.items():
-            if wanted[name] and not getattr(obj, name):
-                contact_services.contact_opt_out(contact=obj, channel=channel, source=Contact.OptOutSource.ADMIN)  # type: ignore[arg-type]
-            elif not wanted[name] and getattr(obj, name):
-                contact_services.contact_opt_in(contact=obj, channel=channel)  # type: ignore[arg-type]
         times = form.cleaned_data.get("times") or []
         plan = services.plan_of(obj)
         if times != (plan.reminder_times if plan else []):
             if times:
-                # As REMIND 9:00 by SMS: the times replace any, unpaused, rescheduled.
                 services.reminders_set_times(contact=obj, times=[time.fromisoformat(at) for at in times])
             else:
                 services.reminders_stop(contact=obj)
@@ -324,24 +192,6 @@ class ContactAdmin(admin.ModelAdmin[Contact]):
                 services.reminders_resume(contact=contact)
                 count += 1
         self.message_user(request, ngettext("%d contact resumed.", "%d contacts resumed.", count) % count)
-
-    @admin.action(description=_("Mark as deliverable again"))
-    def mark_deliverable(self, request: HttpRequest, queryset: QuerySet[Contact]) -> None:
-        count = contact_services.contacts_mark_deliverable(contact_ids=list(queryset.values_list("pk", flat=True)))
-        self.message_user(
-            request, ngettext("%d number will be tried again.", "%d numbers will be tried again.", count) % count
-        )
-
-    def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet[Contact], search_term: str
-    ) -> tuple[QuerySet[Contact], bool]:
-        if not sees_personal_data(request):
-            return queryset, False
-        # "0470 12 34 56" and "+32 470 12 34 56" find +32470123456.
-        number = to_e164(search_term) if search_term else None
-        if number:
-            return queryset.filter(phone_number=number), False
-        return super().get_search_results(request, queryset, search_term.replace(" ", ""))
 
     def get_urls(self) -> list[URLPattern]:
         own = [
