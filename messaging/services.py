@@ -38,7 +38,7 @@ from advice.models import Topic
 from contacts import services as contact_services
 from contacts.models import Contact
 from contacts.phone import language_for_number, masked, to_e164
-from messaging import privacy, queries, ratelimit, twilio_ids
+from messaging import privacy, privacy_notice, queries, ratelimit, twilio_ids
 from messaging.backends import OutgoingSms, SendError, get_backend
 from messaging.encoding import render_sms_text, sms_size
 from messaging.models import BULK_PURPOSES, PROVIDER_STATUS_RANK, Message
@@ -199,12 +199,13 @@ def _inbound_give_up(message_id: int, *, attempts: int, error: BaseException | N
             inbound = Message.objects.select_for_update().filter(pk=message_id).first()
             if inbound is None or inbound.state != Message.State.RECEIVED:
                 return None
+            new_number = contact_services.contact_locked(phone_number=inbound.phone_number) is None
             contact = contact_services.contact_get_for_update(phone_number=inbound.phone_number)
             menu = Decision(Effect.NONE, Topic.MENU, contact.language_id, None, False, f"{note}: menu")
             inbound.note = f"{note}: not answered (opted out)"
             if not contact.sms_opted_out:
                 inbound.note = menu.note
-                reply = _create_reply(inbound, contact, menu, reminder_services.Reply(Topic.MENU))
+                reply = _create_reply(inbound, contact, menu, reminder_services.Reply(Topic.MENU), new_number=new_number)
             inbound.contact = contact
             inbound.state = Message.State.FAILED
             inbound.language = contact.language_id or ""
@@ -354,6 +355,7 @@ def _create_reply(
     if unfilled:
         logger.error("the menu has unfilled %s: message %s not answered", unfilled, inbound.pk)
         return None
+    body = privacy_notice.with_privacy_notice(body, text.language, topic=answer.topic, first_reply=new_number)
     size = sms_size(body)
     # Created claimed by this worker, which sends it as soon as this commits. If the worker
     # dies first, the sweeper finds a stale claim and asks Twilio before sending.
