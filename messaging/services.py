@@ -205,7 +205,9 @@ def _inbound_give_up(message_id: int, *, attempts: int, error: BaseException | N
             inbound.note = f"{note}: not answered (opted out)"
             if not contact.sms_opted_out:
                 inbound.note = menu.note
-                reply = _create_reply(inbound, contact, menu, reminder_services.Reply(Topic.MENU), new_number=new_number)
+                reply = _create_reply(
+                    inbound, contact, menu, reminder_services.Reply(Topic.MENU), new_number=new_number
+                )
             inbound.contact = contact
             inbound.state = Message.State.FAILED
             inbound.language = contact.language_id or ""
