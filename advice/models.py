@@ -87,6 +87,7 @@ class Topic(models.Model):
     OPTED_IN = "opted-in"
     LANGUAGE_CHANGED = "language-changed"
     REMINDERS_ON = "reminders-on"  # {times} {zone}
+    REMINDERS_ON_CALL = "reminders-on-call"  # {times} {zone}: the same, for reminder calls
     ZONE_LOCAL = "zone-local"  # {zone} for the home zone: "Belgian time", in the reply's language
     REMINDERS_NONE = "reminders-none"  # {times}
     REMINDERS_UNREADABLE = "reminders-unreadable"  # {input} {example}
@@ -134,6 +135,7 @@ class Topic(models.Model):
         OPTED_IN,
         LANGUAGE_CHANGED,
         REMINDERS_ON,
+        REMINDERS_ON_CALL,
         REMINDERS_NONE,
         REMINDERS_UNREADABLE,
         REMINDERS_QUIET,
@@ -242,6 +244,9 @@ class Keyword(models.Model):
         PAUSE = "pause", _("pause reminders")
         RESUME = "resume", _("resume reminders")
         FORGET = "forget", _("erase everything about the number")
+        # Read only after a reminder word: REMIND CALL 9:30, HERINNER SMS.
+        BY_CALL = "by-call", _("reminders by phone call (after a reminder word)")
+        BY_SMS = "by-sms", _("reminders by text message (after a reminder word)")
 
     word = models.CharField(
         _("word"),

@@ -18,8 +18,9 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone
 
+from advice import selectors as advice_selectors
 from advice.models import Topic
-from contacts.models import Contact
+from contacts.models import Channel, Contact
 from contacts.phone import masked
 from contacts.time_zones import contact_zone, time_zone_for_number
 from project.rows import fetch_one
@@ -96,18 +97,36 @@ def plan_times(plan: ReminderPlan | None) -> list[time]:
 def plan_reschedule(plan: ReminderPlan, *, now: datetime | None = None, save: bool = True) -> None:
     """Set the plan's next reminder from its times, pause, and the contact's zone and reachability."""
     now = now or timezone.now()
-    contact = plan.contact
-    active = plan.has_reminders and contact.can_receive("sms")
+    active = plan.has_reminders and delivery_channel(plan) is not None
     if plan.paused_at is not None and plan.paused_until is None:
         active = False  # paused until the person resumes
     occurrence = None
     if active:
         after = max(now, plan.paused_until) if plan.paused_until else now
-        occurrence = next_occurrence(plan_times(plan), contact_zone(contact), after=after)
+        occurrence = next_occurrence(plan_times(plan), contact_zone(plan.contact), after=after)
     plan.next_reminder_at = occurrence.at if occurrence else None
     plan.next_reminder_slot = occurrence.slot if occurrence else ""
     if save and not plan._state.adding:
         plan.save(update_fields=SCHEDULE_FIELDS)
+
+
+def delivery_channel(plan: ReminderPlan) -> Channel | None:
+    """How the plan's next reminder goes out, or None when it cannot go out at all.
+
+    Calls when the person chose them and may be called. `STOP` by text stops everything,
+    calls included. A number that cannot be called (a permanent error marked it, or the
+    person opted out of calls) gets its reminders as texts when VOICE_FALLBACK_TO_SMS is on
+    and it may receive texts: the person asked to be reminded.
+    """
+    contact = plan.contact
+    if contact.is_opted_out("sms"):
+        return None
+    if plan.channel == ReminderPlan.Channel.VOICE:
+        if contact.can_receive("voice"):
+            return "voice"
+        if not settings.VOICE_FALLBACK_TO_SMS:
+            return None
+    return "sms" if contact.can_receive("sms") else None
 
 
 def plan_follow_contact(contact: Contact) -> None:
@@ -162,7 +181,7 @@ def _reminders_on(contact: Contact, plan: ReminderPlan) -> Reply:
     zone = contact_zone(contact).key
     at_home = zone == str(settings.REMINDER_DEFAULT_TIME_ZONE)
     return Reply(
-        Topic.REMINDERS_ON,
+        Topic.REMINDERS_ON_CALL if plan.channel == ReminderPlan.Channel.VOICE else Topic.REMINDERS_ON,
         {"times": format_times(plan_times(plan)), "zone": zone_city(zone)},
         topic_params={"zone": Topic.ZONE_LOCAL} if at_home else {},
     )
@@ -180,13 +199,22 @@ def _save(plan: ReminderPlan, fields: list[str]) -> None:
 
 
 def reminders_set_times(
-    *, contact: Contact, times: tuple[time, ...] | list[time], now: datetime | None = None
+    *,
+    contact: Contact,
+    times: tuple[time, ...] | list[time],
+    now: datetime | None = None,
+    channel: str | None = None,
 ) -> ReminderPlan:
     """Subscribe with these times (replacing any), unpaused; the caller has checked them and
-    holds the contact's row lock (as every path here: SMS and the admin)."""
+    holds the contact's row lock (as every path here: SMS, the phone menu and the admin).
+
+    `channel` ("sms" or "voice") sets how they go out; None keeps the plan's (texts for a new one).
+    """
     now = now or timezone.now()
     plan = _plan_for_change(contact)
     plan.reminder_times = [format_time(at) for at in sorted(set(times))]
+    if channel is not None:
+        plan.channel = channel
     if not contact.time_zone:
         contact.time_zone = time_zone_for_number(contact.phone_number)
         contact.save(update_fields=["time_zone", "updated_at"])
@@ -195,19 +223,21 @@ def reminders_set_times(
     plan.paused_at = None
     plan.paused_until = None
     plan_reschedule(plan, now=now, save=False)
-    _save(plan, ["reminder_times", "reminders_since", "paused_at", "paused_until", *SCHEDULE_FIELDS])
-    logger.info("contact %s reminders at %s", masked(contact.phone_number), plan.reminder_times)
+    _save(plan, ["reminder_times", "channel", "reminders_since", "paused_at", "paused_until", *SCHEDULE_FIELDS])
+    logger.info("contact %s reminders by %s at %s", masked(contact.phone_number), plan.channel, plan.reminder_times)
     return plan
 
 
 def reminders_subscribe(*, contact: Contact, text: str, now: datetime | None = None) -> Reply:
-    """REMIND [times]: set the times (the defaults, or the current ones, when none are given)."""
+    """REMIND [CALL|SMS] [times]: set the times (the defaults, or the current ones, when none
+    are given), and the channel when a channel word follows the reminder word."""
     checked = check_times(text)
     if checked.problem:
         return checked.problem
+    channel = advice_selectors.keyword_index().reminder_channel(text)
     current = plan_of(contact)
     times = checked.times or (tuple(plan_times(current)) if current and current.has_reminders else default_times())
-    plan = reminders_set_times(contact=contact, times=times, now=now)
+    plan = reminders_set_times(contact=contact, times=times, now=now, channel=channel)
     return _reminders_on(contact, plan)
 
 

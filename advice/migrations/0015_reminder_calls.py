@@ -1,0 +1,201 @@
+"""Reminder calls (issue 11): the words that choose how reminders go out, and the confirmation
+of reminder calls.
+
+- Keywords (actions `by-call` and `by-sms`), read only after a reminder word: `REMIND CALL
+  9:30`, `HERINNER BEL 9u30`, `RAPPEL APPEL 9h30`, `ERINNERUNG ANRUF 9:30` (and natural
+  variants: `REMIND ME BY PHONE`, `HERINNER MIJ TELEFONISCH`, `RAPPEL PAR TÉLÉPHONE`,
+  `ERINNERE MICH PER TELEFON`) set calls; `REMIND SMS`, `HERINNER SMS`, `RAPPEL SMS`,
+  `ERINNERUNG SMS` (or TEXT, TEXTO, NACHRICHT...) go back to texts. Exact words only, as
+  every control word (the plurals people text are words of their own); alone, or anywhere
+  but after a reminder word, they mean nothing.
+- `reminders-on-call` ({times} {zone}): the confirmation of reminder calls, as `reminders-on`
+  is for texts, saying the channel, the times and the zone, and how to go back to texts. It
+  carries the storage line; with it, at its worst (six times, the longest zone), within two
+  GSM-7 segments in each language (tests/test_content_budget.py). Its voice text is empty:
+  it is a text message.
+
+A word some language already has (as another keyword) is left as it is. Governance as 0010:
+every text written here is recorded as approved by the system, with a history version.
+Reversing removes the keywords and the topic.
+"""
+
+import re
+import unicodedata
+
+from django.db import migrations, models
+from django.utils import timezone
+
+REVIEW_YEARS = 3
+WHY = "Reminder calls (issue 11): seeded confirmation"
+SLUG = "reminders-on-call"
+NAME = "Reminder calls on: the times and the zone ({times} {zone})"
+SOURCE = "Service message, not from the leaflet: the confirmation that reminders come as phone calls."
+CONFIRMATION = {
+    "en": (
+        "Reminder calls on: we will call you at {times} ({zone}) with a short reminder. Other times? Text "
+        "REMIND CALL and the times. REMIND SMS for texts instead. STOP to stop."
+    ),
+    "nl": (
+        "Herinneringen per telefoon: we bellen u om {times} ({zone}) met een korte herinnering. Andere uren? "
+        "Stuur HERINNER BEL en de uren. HERINNER SMS voor sms. STOP om te stoppen."
+    ),
+    "fr": (
+        "Rappels par appel : nous vous appellerons à {times} ({zone}) pour un court rappel. Autres heures ? "
+        "Envoyez RAPPEL APPEL et les heures. RAPPEL SMS pour des SMS. STOP pour tout stopper."
+    ),
+    "de": (
+        "Erinnerungsanrufe an: Wir rufen Sie um {times} ({zone}) kurz an. Andere Zeiten? Senden Sie "
+        "ERINNERUNG ANRUF und die Zeiten. ERINNERUNG SMS für SMS. STOP beendet alles."
+    ),
+}
+KEYWORDS = {
+    "by-call": {
+        "en": ["CALL", "CALLS", "PHONE", "PHONE CALL", "PHONE CALLS", "VOICE", "RING"],
+        "nl": ["BEL", "BELLEN", "BELLETJE", "TELEFOON", "TELEFONISCH", "OPROEP", "OPROEPEN"],
+        "fr": ["APPEL", "APPELS", "APPELER", "APPELEZ", "TÉLÉPHONE", "COUP DE FIL"],
+        "de": ["ANRUF", "ANRUFE", "ANRUFEN", "TELEFON", "TELEFONISCH"],
+    },
+    "by-sms": {
+        "en": ["SMS", "TEXT", "TEXTS", "MESSAGE", "MESSAGES"],
+        "nl": ["SMS", "SMSJE", "SMSEN", "BERICHT", "BERICHTEN", "TEKST"],
+        "fr": ["SMS", "TEXTO", "TEXTOS", "MESSAGE", "MESSAGES"],
+        "de": ["SMS", "NACHRICHT", "NACHRICHTEN", "TEXT"],
+    },
+}
+
+
+def _normalize(word):
+    # Frozen copy of advice.text.normalize_text as it was when this migration was written.
+    special = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ı": "i"})
+    folded = unicodedata.normalize("NFKD", word.casefold().translate(special))
+    without_accents = "".join(char for char in folded if not unicodedata.combining(char))
+    return re.sub(r"[^0-9a-z]+", " ", without_accents).strip()
+
+
+def _review_due(today):
+    try:
+        return today.replace(year=today.year + REVIEW_YEARS)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year + REVIEW_YEARS, day=28)
+
+
+def seed(apps, schema_editor):
+    Language = apps.get_model("advice", "Language")
+    Topic = apps.get_model("advice", "Topic")
+    TopicTranslation = apps.get_model("advice", "TopicTranslation")
+    TextDraft = apps.get_model("advice", "TextDraft")
+    Keyword = apps.get_model("advice", "Keyword")
+    HistoricalTopicTranslation = apps.get_model("advice", "HistoricalTopicTranslation")
+    languages = set(Language.objects.values_list("code", flat=True))
+    now = timezone.now()
+    due = _review_due(now.date())
+
+    for action, by_language in KEYWORDS.items():
+        for language, words in by_language.items():
+            if language not in languages:
+                continue
+            for word in words:
+                Keyword.objects.get_or_create(
+                    normalized=_normalize(word), language_id=language, defaults={"word": word, "action": action}
+                )
+
+    topic, _created = Topic.objects.get_or_create(
+        slug=SLUG, defaults={"kind": "system", "name": NAME, "source": SOURCE, "position": 31}
+    )
+    for language, text in CONFIRMATION.items():
+        if language not in languages:
+            continue
+        translation, created = TopicTranslation.objects.get_or_create(
+            topic=topic, language_id=language, defaults={"sms_text": text, "review_due": due, "needs_review": False}
+        )
+        if not created:
+            continue
+        TextDraft.objects.create(
+            translation=translation,
+            sms_text=text,
+            voice_text="",
+            status="approved",
+            author=None,
+            reviewer=None,
+            reviewed_at=now,
+            note=WHY,
+        )
+        HistoricalTopicTranslation.objects.create(
+            id=translation.pk,
+            topic_id=topic.pk,
+            language_id=language,
+            sms_text=text,
+            voice_text="",
+            voice_label="",
+            updated_at=translation.updated_at,
+            needs_review=False,
+            review_due=due,
+            history_date=now,
+            history_type="+",
+            history_change_reason=WHY,
+        )
+    if schema_editor.connection.vendor == "postgresql":
+        # Foreign keys are checked at commit otherwise: the schema change below would find
+        # "pending trigger events" (as 0014).
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def unseed(apps, schema_editor):
+    apps.get_model("advice", "Keyword").objects.filter(action__in=list(KEYWORDS)).delete()
+    apps.get_model("advice", "TextDraft").objects.filter(note=WHY).delete()
+    apps.get_model("advice", "HistoricalTopicTranslation").objects.filter(history_change_reason=WHY).delete()
+    apps.get_model("advice", "Topic").objects.filter(slug=SLUG).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("advice", "0014_voice_content"),
+    ]
+
+    operations = [
+        migrations.AlterField(
+            model_name="historicalkeyword",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("topic", "reply with a topic"),
+                    ("menu", "reply with the menu"),
+                    ("stop", "stop all messages"),
+                    ("start", "start messages again"),
+                    ("language", "switch language"),
+                    ("remind", "set reminder times"),
+                    ("pause", "pause reminders"),
+                    ("resume", "resume reminders"),
+                    ("forget", "erase everything about the number"),
+                    ("by-call", "reminders by phone call (after a reminder word)"),
+                    ("by-sms", "reminders by text message (after a reminder word)"),
+                ],
+                default="topic",
+                max_length=10,
+                verbose_name="action",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="keyword",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("topic", "reply with a topic"),
+                    ("menu", "reply with the menu"),
+                    ("stop", "stop all messages"),
+                    ("start", "start messages again"),
+                    ("language", "switch language"),
+                    ("remind", "set reminder times"),
+                    ("pause", "pause reminders"),
+                    ("resume", "resume reminders"),
+                    ("forget", "erase everything about the number"),
+                    ("by-call", "reminders by phone call (after a reminder word)"),
+                    ("by-sms", "reminders by text message (after a reminder word)"),
+                ],
+                default="topic",
+                max_length=10,
+                verbose_name="action",
+            ),
+        ),
+        migrations.RunPython(seed, unseed),
+    ]
