@@ -113,6 +113,9 @@ class Topic(models.Model):
     VOICE_TEXT_SENT = "voice-text-sent"
     VOICE_TEXT_OPTED_OUT = "voice-text-opted-out"  # names the START word of the language
     VOICE_TIME_LIMIT = "voice-time-limit"
+    # Reminder calls (issue 11): after the reminder, and the confirmation of 2.
+    VOICE_REMINDER_OPTIONS = "voice-reminder-options"  # 1 hear it again, 2 stop reminder calls
+    VOICE_REMINDER_STOPPED = "voice-reminder-stopped"  # reminders stop, nothing else
     # Each prompt and the placeholders it must contain, exactly.
     VOICE_PROMPTS: dict[str, tuple[str, ...]] = {
         VOICE_GREETING: (),
@@ -128,6 +131,8 @@ class Topic(models.Model):
         VOICE_TEXT_SENT: (),
         VOICE_TEXT_OPTED_OUT: (),
         VOICE_TIME_LIMIT: (),
+        VOICE_REMINDER_OPTIONS: (),
+        VOICE_REMINDER_STOPPED: (),
     }
     SYSTEM_SLUGS = (
         MENU,

@@ -81,6 +81,23 @@ def start_bulk_senders() -> int:
     return senders
 
 
+@shared_task(name="messaging.tasks.place_calls")
+def place_calls() -> None:
+    """Place one batch of due reminder calls at the calls-per-second limit; while batches
+    come full, the next task follows. Several may run: claims are atomic, the limit shared."""
+    from messaging import calls
+
+    if calls.calls_place_batch().full:
+        queue(place_calls)
+
+
+def start_call_placers() -> bool:
+    """Queue a call placer when calls are due (the reminder tick, after each chunk)."""
+    from messaging import calls
+
+    return calls.calls_waiting() > 0 and queue(place_calls)
+
+
 @shared_task(name="messaging.tasks.sweep")
 def sweep() -> None:
     swept = services.messages_sweep()

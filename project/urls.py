@@ -10,6 +10,7 @@ from messaging import views as messaging_views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("twilio/", include("messaging.urls")),
+    path("twilio/voice/reminder/", include("messaging.call_urls")),
     path("health/", messaging_views.health, name="health"),
 ]
 

@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from messaging.tasks import queue, start_bulk_senders
+from messaging.tasks import queue, start_bulk_senders, start_call_placers
 from reminders import advisories, scheduler
 
 logger = logging.getLogger(__name__)
@@ -18,10 +18,15 @@ def tick() -> None:
 
     Safe to run twice at once (two beat processes): the claims are atomic.
     """
-    scheduler.reminders_plan_due(after_chunk=start_bulk_senders)
+    scheduler.reminders_plan_due(after_chunk=_start_senders)
     advisories.advisories_resume_planning(queue_planning=lambda pk: queue(plan_advisory, pk))
     advisories.advisories_mark_done()
+    _start_senders()
+
+
+def _start_senders() -> None:
     start_bulk_senders()
+    start_call_placers()  # reminder calls, and the retries whose time came
 
 
 @shared_task(name="reminders.tasks.plan_advisory")

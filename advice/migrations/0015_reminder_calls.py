@@ -48,6 +48,30 @@ CONFIRMATION = {
         "ERINNERUNG ANRUF und die Zeiten. ERINNERUNG SMS für SMS. STOP beendet alles."
     ),
 }
+# Spoken on reminder calls, never texted (the SMS text repeats the voice text, as 0014's prompts).
+PROMPT_SOURCE = "Voice prompt, not from the leaflet: spoken on calls, never texted."
+PROMPTS = {
+    "voice-reminder-options": (
+        "Voice: after a reminder call's reminder (1 again, 2 stop reminder calls)",
+        {
+            "en": "To hear this reminder again, press one. To stop reminder calls, press two.",
+            "nl": "Om deze herinnering opnieuw te horen, druk op één. Om de herinneringsoproepen te stoppen, "
+            "druk op twee.",
+            "fr": "Pour réécouter ce rappel, tapez un. Pour arrêter les appels de rappel, tapez deux.",
+            "de": "Um diese Erinnerung noch einmal zu hören, drücken Sie die Eins. Um die Erinnerungsanrufe zu "
+            "beenden, drücken Sie die Zwei.",
+        },
+    ),
+    "voice-reminder-stopped": (
+        "Voice: reminder calls stopped (2 on a reminder call)",
+        {
+            "en": "Your reminder calls are stopped. Nothing else changes. Goodbye.",
+            "nl": "Uw herinneringsoproepen zijn gestopt. Verder verandert er niets. Tot ziens.",
+            "fr": "Vos appels de rappel sont arrêtés. Rien d'autre ne change. Au revoir.",
+            "de": "Ihre Erinnerungsanrufe sind beendet. Sonst ändert sich nichts. Auf Wiederhören.",
+        },
+    ),
+}
 KEYWORDS = {
     "by-call": {
         "en": ["CALL", "CALLS", "PHONE", "PHONE CALL", "PHONE CALLS", "VOICE", "RING"],
@@ -99,21 +123,44 @@ def seed(apps, schema_editor):
                     normalized=_normalize(word), language_id=language, defaults={"word": word, "action": action}
                 )
 
-    topic, _created = Topic.objects.get_or_create(
-        slug=SLUG, defaults={"kind": "system", "name": NAME, "source": SOURCE, "position": 31}
-    )
-    for language, text in CONFIRMATION.items():
-        if language not in languages:
-            continue
-        translation, created = TopicTranslation.objects.get_or_create(
-            topic=topic, language_id=language, defaults={"sms_text": text, "review_due": due, "needs_review": False}
+    texts = {SLUG: (NAME, SOURCE, 31, CONFIRMATION, False)}
+    for slug, (name, by_language) in PROMPTS.items():
+        texts[slug] = (name, PROMPT_SOURCE, 100, by_language, True)
+    for slug, (name, source, position, by_language, spoken) in texts.items():
+        topic, _created = Topic.objects.get_or_create(
+            slug=slug, defaults={"kind": "system", "name": name, "source": source, "position": position}
         )
-        if not created:
-            continue
+        for language, text in by_language.items():
+            if language in languages:
+                _seed_text(
+                    topic,
+                    language,
+                    text,
+                    spoken,
+                    now=now,
+                    due=due,
+                    models=(TopicTranslation, TextDraft, HistoricalTopicTranslation),
+                )
+    if schema_editor.connection.vendor == "postgresql":
+        # Foreign keys are checked at commit otherwise: the schema change below would find
+        # "pending trigger events" (as 0014).
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def _seed_text(topic, language, text, spoken, *, now, due, models):
+    """One translation, recorded as approved by the system with a history version (as 0010)."""
+    TopicTranslation, TextDraft, HistoricalTopicTranslation = models
+    voice_text = text if spoken else ""
+    translation, created = TopicTranslation.objects.get_or_create(
+        topic=topic,
+        language_id=language,
+        defaults={"sms_text": text, "voice_text": voice_text, "review_due": due, "needs_review": False},
+    )
+    if created:
         TextDraft.objects.create(
             translation=translation,
             sms_text=text,
-            voice_text="",
+            voice_text=voice_text,
             status="approved",
             author=None,
             reviewer=None,
@@ -125,7 +172,7 @@ def seed(apps, schema_editor):
             topic_id=topic.pk,
             language_id=language,
             sms_text=text,
-            voice_text="",
+            voice_text=voice_text,
             voice_label="",
             updated_at=translation.updated_at,
             needs_review=False,
@@ -134,17 +181,13 @@ def seed(apps, schema_editor):
             history_type="+",
             history_change_reason=WHY,
         )
-    if schema_editor.connection.vendor == "postgresql":
-        # Foreign keys are checked at commit otherwise: the schema change below would find
-        # "pending trigger events" (as 0014).
-        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 def unseed(apps, schema_editor):
     apps.get_model("advice", "Keyword").objects.filter(action__in=list(KEYWORDS)).delete()
     apps.get_model("advice", "TextDraft").objects.filter(note=WHY).delete()
     apps.get_model("advice", "HistoricalTopicTranslation").objects.filter(history_change_reason=WHY).delete()
-    apps.get_model("advice", "Topic").objects.filter(slug=SLUG).delete()
+    apps.get_model("advice", "Topic").objects.filter(slug__in=[SLUG, *PROMPTS]).delete()
 
 
 class Migration(migrations.Migration):
