@@ -56,7 +56,8 @@ logger = logging.getLogger(__name__)
 
 TWIML_PATH = "/twilio/voice/reminder/"
 STATUS_PATH = "/twilio/voice/reminder/status/"
-CALL_PURPOSES = (Message.Purpose.REMINDER,)
+# Reminders, and advisories to people who chose reminder calls (a heat advisory is a call to them).
+CALL_PURPOSES = (Message.Purpose.REMINDER, Message.Purpose.ADVISORY)
 # How soon to try again when Twilio could not be reached or asked (not a call attempt).
 PROVIDER_RETRY_SECONDS = 30
 # A batch is about two seconds of the limit: a claim is always fresh.
@@ -232,6 +233,7 @@ class Refusal:
     note: str
     missed: bool = False  # too late or quiet hours
     as_text: bool = False  # send the reminder as a text instead (the person may not be called now)
+    wait_until: datetime | None = None  # an advisory in the quiet hours waits for the morning
 
 
 def call_refusal(message: Message, now: datetime) -> Refusal | None:
@@ -249,7 +251,11 @@ def call_refusal(message: Message, now: datetime) -> Refusal | None:
     if message.scheduled_for is not None and call_rules.too_late(scheduled_for=message.scheduled_for, now=now):
         return Refusal(f"missed: more than {settings.VOICE_GRACE_MINUTES:g} minutes late", missed=True)
     local = now.astimezone(reminder_services.contact_zone(contact))
-    if reminder_services.quiet_hours().contains(local.time()):
+    quiet = reminder_services.quiet_hours()
+    if quiet.contains(local.time()):
+        if message.purpose == Message.Purpose.ADVISORY:
+            end = local.replace(hour=quiet.end.hour, minute=quiet.end.minute, second=0, microsecond=0)
+            return Refusal("held until the quiet hours end", wait_until=end if end > local else end + timedelta(days=1))
         return Refusal("missed: the quiet hours began", missed=True)
     if plan.channel != ReminderPlan.Channel.VOICE:
         return Refusal("not called: reminders are texts again", as_text=True)
@@ -269,6 +275,15 @@ def _record_refusal(message: Message, refusal: Refusal) -> None:
     with transaction.atomic():
         row = _locked(message.pk)
         row.attempts = max(row.attempts - 1, 0)  # nothing was placed
+        if refusal.wait_until is not None:
+            _save(
+                row,
+                state=Message.State.PENDING,
+                next_attempt_at=refusal.wait_until,
+                note=refusal.note,
+                attempts=row.attempts,
+            )
+            return
         if refusal.as_text:
             _fall_back(row, note=refusal.note)
             return
@@ -427,10 +442,12 @@ def _finish(row: Message, entry: dict[str, Any], outcome: CallOutcome) -> None:
             contact_id=row.contact_id, channel="voice", reason=f"Twilio error {entry.get('error_code')}"
         )
         contact = Contact.objects.get(pk=row.contact_id)
-    if outcome.result == CallResult.RETRY and contact is not None and row.scheduled_for is not None:
+    first = attempts_of(row)[0].get("started") if attempts_of(row) else None
+    due = row.scheduled_for or (datetime.fromisoformat(first) if first else None)  # an advisory: its first call
+    if outcome.result == CallResult.RETRY and contact is not None and due is not None:
         zone = reminder_services.contact_zone(contact)
         at = call_rules.next_call_at(
-            scheduled_for=row.scheduled_for,
+            scheduled_for=due,
             attempts=row.attempts,
             now=timezone.now(),
             zone=zone,
@@ -467,6 +484,22 @@ def _fall_back(row: Message, *, note: str) -> bool:
     body = render_sms_text(text.sms_text)
     size = sms_size(body)
     now = timezone.now()
+    if row.purpose == Message.Purpose.ADVISORY:
+        # One row per advisory and recipient: the row itself becomes the text (its calls stay in params).
+        _save(
+            row,
+            channel=Message.Channel.SMS,
+            body=body,
+            language=text.language,
+            encoding=size.encoding,
+            segments=size.segments,
+            state=Message.State.PENDING,
+            next_attempt_at=None,
+            note=f"{note}; sent as a text instead"[:300],
+            attempts=0,
+        )
+        transaction.on_commit(_start_text_senders)
+        return True
     try:
         with transaction.atomic():
             Message.objects.create(

@@ -14,7 +14,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from advice.models import TopicTranslation
+from advice.models import Topic, TopicTranslation
 from contacts.models import Contact
 from messaging import bulk, calls
 from messaging.backends.base import SendError, Submitted
@@ -22,6 +22,7 @@ from messaging.backends.locmem_voice import LocmemVoiceBackend
 from messaging.backends.voice import OutgoingCall, get_voice_backend
 from messaging.models import Message
 from messaging.twilio_errors import Outcome
+from reminders import advisories
 from reminders.models import ReminderPlan
 from reminders.scheduler import reminders_plan_due
 from tests.conftest import Clock, sign
@@ -362,3 +363,28 @@ def test_placing_keeps_to_the_calls_per_second(shared_redis: str, settings: Any)
     elapsed = datetime.now().timestamp() - started
     assert len(LocmemVoiceBackend.placed) == 10
     assert elapsed >= 9 / 20 * 0.95
+
+
+def test_a_heat_advisory_reaches_people_who_chose_calls_as_a_call(voice: FakeTwilio, phone: TwilioPhone) -> None:
+    caller = due_caller("+32470000001", language="de")
+    texter = make_contact(
+        phone_number="+32470000002",
+        language_id="de",
+        reminder_times=["09:00"],
+        next_reminder_at=timezone.now() + timedelta(hours=1),
+    )
+    ReminderPlan.objects.filter(contact=caller).update(next_reminder_at=timezone.now() + timedelta(hours=1))
+    broadcast = advisories.advisory_start(topic=Topic.objects.get(slug=Topic.HEAT))
+    advisories.advisory_plan(broadcast_id=broadcast.pk)
+
+    calls.calls_place_batch()
+    bulk.bulk_send_batch()
+
+    call = phone.answer(voice.wait_for_calls(1)[0], answered_by="human", fake=voice)
+    heat = TopicTranslation.objects.get(topic__slug=Topic.HEAT, language="de")
+    assert call.heard[0] == " ".join(heat.voice_text.split())
+    assert call.to == caller.phone_number
+    (text,) = voice.creates()
+    assert text.params["To"] == texter.phone_number
+    row = Message.objects.get(broadcast=broadcast, contact=caller)
+    assert row.channel == Message.Channel.VOICE and row.note == "answered by a person"
