@@ -228,6 +228,51 @@ def reminders_set_times(
     return plan
 
 
+def reminders_set_channel(*, contact: Contact, channel: str) -> ReminderPlan | None:
+    """Reminders as texts ("sms") or calls ("voice"), times unchanged (the admin, the phone
+    menu's 3); the caller holds the contact's row lock. None when the contact has no plan."""
+    plan = plan_of(contact)
+    if plan is None:
+        return None
+    plan.channel = channel
+    plan_reschedule(plan, save=False)
+    plan.save(update_fields=["channel", *SCHEDULE_FIELDS])
+    logger.info("contact %s reminders by %s", masked(contact.phone_number), channel)
+    return plan
+
+
+@dataclass(frozen=True)
+class CallsPeak:
+    at: datetime | None  # the minute most reminder calls are next due in
+    calls: int
+    capacity: int  # calls the limit places within the voice grace period (0: no limit)
+
+    @property
+    def over(self) -> bool:
+        return self.capacity > 0 and self.calls > self.capacity
+
+
+def reminder_calls_peak() -> CallsPeak:
+    """The minute the most reminder calls are next due in, against what VOICE_CALLS_PER_SECOND
+    can place within VOICE_GRACE_MINUTES (later ones would be missed): for the admin's warning."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncMinute
+
+    from reminders.call_rules import capacity_per_grace
+
+    busiest = (
+        ReminderPlan.objects.filter(channel=ReminderPlan.Channel.VOICE, next_reminder_at__isnull=False)
+        .annotate(minute=TruncMinute("next_reminder_at"))
+        .values("minute")
+        .annotate(calls=Count("pk"))
+        .order_by("-calls")
+        .first()
+    )
+    if busiest is None:
+        return CallsPeak(None, 0, capacity_per_grace())
+    return CallsPeak(busiest["minute"], busiest["calls"], capacity_per_grace())
+
+
 def reminders_subscribe(*, contact: Contact, text: str, now: datetime | None = None) -> Reply:
     """REMIND [CALL|SMS] [times]: set the times (the defaults, or the current ones, when none
     are given), and the channel when a channel word follows the reminder word."""
