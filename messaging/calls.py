@@ -268,7 +268,7 @@ def call_refusal(message: Message, now: datetime) -> Refusal | None:
 
 
 def _locked(message_id: int) -> Message:
-    return Message.objects.select_for_update().select_related("contact").get(pk=message_id)
+    return Message.objects.select_for_update(of=("self",)).select_related("contact").get(pk=message_id)
 
 
 def _record_refusal(message: Message, refusal: Refusal) -> None:
@@ -387,7 +387,12 @@ def call_status_record(*, message_ref: str, attempt_ref: str, params: dict[str, 
     code_text = params.get("ErrorCode", "") or params.get("SipResponseCode", "")
     code = int(code_text) if code_text.isascii() and code_text.isdigit() and len(code_text) < 10 else None
     with transaction.atomic():
-        row = Message.objects.select_for_update().select_related("contact").filter(pk=int(message_ref)).first()
+        row = (
+            Message.objects.select_for_update(of=("self",))
+            .select_related("contact")
+            .filter(pk=int(message_ref))
+            .first()
+        )
         if row is None or row.channel != Message.Channel.VOICE or row.direction != Message.Direction.OUTBOUND:
             return "no such call"
         n = int(attempt_ref)

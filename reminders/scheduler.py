@@ -187,8 +187,10 @@ def _occurrences(
     for index, (due_at, due_slot) in enumerate(due):
         latest = index == len(due) - 1
         slot_time = time.fromisoformat(due_slot[-5:])
-        if now - due_at > grace:
-            note = f"missed: more than {settings.REMINDER_GRACE_MINUTES:g} minutes late"
+        # A call may be placed (and retried) until its own, longer grace period ends.
+        late = timedelta(minutes=settings.VOICE_GRACE_MINUTES) if channel == "voice" else grace
+        if now - due_at > late:
+            note = f"missed: more than {late.total_seconds() / 60:g} minutes late"
         elif not latest:
             note = "missed: a later reminder was due at the same time"
         elif quiet.contains(slot_time):

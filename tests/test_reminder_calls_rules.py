@@ -455,3 +455,36 @@ def test_text_reminders_are_untouched() -> None:
 
     (row,) = Message.objects.filter(contact=person)
     assert row.channel == Message.Channel.SMS and row.segments == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("_no_quiet_hours")
+def test_a_call_planned_after_downtime_keeps_its_longer_grace() -> None:
+    person = due("voice")
+    ReminderPlan.objects.filter(contact=person).update(next_reminder_at=timezone.now() - timedelta(minutes=30))
+
+    reminders_plan_due()
+
+    (row,) = Message.objects.filter(contact=person)
+    assert row.state == Message.State.PENDING  # 30 minutes late: a text would be missed, a call is still placed
+
+
+@pytest.mark.django_db
+def test_a_call_time_skipped_by_spring_forward_is_placed_once_at_the_first_valid_minute(settings: Any) -> None:
+    settings.REMINDER_QUIET_HOURS = "00:00-00:00"
+    from reminders import services
+
+    person = make_contact(
+        phone_number="+32470123456", time_zone="Europe/Brussels", reminder_times=["02:30"], channel="voice"
+    )
+    before = datetime(2026, 3, 29, 0, 0, tzinfo=UTC)
+    services.plan_reschedule(plan(person), now=before)
+    due_at = plan(person).next_reminder_at
+
+    reminders_plan_due(now=due_at + timedelta(seconds=5))
+    reminders_plan_due(now=due_at + timedelta(seconds=20))
+
+    (row,) = Message.objects.filter(contact=person)
+    assert row.channel == Message.Channel.VOICE
+    assert row.scheduled_for.astimezone(BRUSSELS).strftime("%H:%M") == "03:00"
+    assert row.slot == "2026-03-29T02:30"
