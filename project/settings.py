@@ -164,6 +164,7 @@ CELERY_TASK_ROUTES = {
     "messaging.tasks.process_inbound": {"queue": "replies"},
     "messaging.tasks.send_message": {"queue": "replies"},
     "messaging.tasks.send_bulk": {"queue": "bulk"},
+    "messaging.tasks.place_calls": {"queue": "bulk"},
     "reminders.tasks.plan_advisory": {"queue": "bulk"},
 }
 REMINDER_TICK_SECONDS = env.get_float("REMINDER_TICK_SECONDS", default=15.0, minimum=1.0, maximum=60.0)
