@@ -116,6 +116,14 @@ class Topic(models.Model):
     # Reminder calls (issue 11): after the reminder, and the confirmation of 2.
     VOICE_REMINDER_OPTIONS = "voice-reminder-options"  # 1 hear it again, 2 stop reminder calls
     VOICE_REMINDER_STOPPED = "voice-reminder-stopped"  # reminders stop, nothing else
+    # The phone menu's 8 (reminder calls): the setting, the choices, each confirmation.
+    VOICE_REMINDER_SETTING_CALLS = "voice-reminder-setting-calls"  # {times}
+    VOICE_REMINDER_SETTING_TEXTS = "voice-reminder-setting-texts"  # {times}
+    VOICE_REMINDER_SETTING_NONE = "voice-reminder-setting-none"
+    VOICE_REMINDER_MENU = "voice-reminder-menu"  # 1 calls, four digits one time, 3 texts, 0 menu
+    VOICE_REMINDER_CALLS_ON = "voice-reminder-calls-on"  # {times}
+    VOICE_REMINDER_TEXTS_ON = "voice-reminder-texts-on"  # {times}
+    VOICE_REMINDER_TIME_REFUSED = "voice-reminder-time-refused"  # {end} {start}: outside the quiet hours
     # Each prompt and the placeholders it must contain, exactly.
     VOICE_PROMPTS: dict[str, tuple[str, ...]] = {
         VOICE_GREETING: (),
@@ -133,6 +141,13 @@ class Topic(models.Model):
         VOICE_TIME_LIMIT: (),
         VOICE_REMINDER_OPTIONS: (),
         VOICE_REMINDER_STOPPED: (),
+        VOICE_REMINDER_SETTING_CALLS: ("times",),
+        VOICE_REMINDER_SETTING_TEXTS: ("times",),
+        VOICE_REMINDER_SETTING_NONE: (),
+        VOICE_REMINDER_MENU: (),
+        VOICE_REMINDER_CALLS_ON: ("times",),
+        VOICE_REMINDER_TEXTS_ON: ("times",),
+        VOICE_REMINDER_TIME_REFUSED: ("end", "start"),
     }
     SYSTEM_SLUGS = (
         MENU,

@@ -345,3 +345,59 @@ def reminders_stop(*, contact: Contact) -> None:
     plan.paused_until = None
     plan_reschedule(plan, save=False)
     plan.save(update_fields=["reminder_times", "paused_at", "paused_until", *SCHEDULE_FIELDS])
+
+
+# --- The phone menu's 8 (reminder calls), for the voice channel ------------------------------
+# Each returns the prompt to say (a voice-reminder-* topic and its words); the caller holds
+# the contact's row lock, as for REMIND by SMS.
+
+_FOUR_DIGITS = re.compile(r"[0-9]{4}", re.ASCII)
+
+
+def reminder_calls_setting(*, contact: Contact) -> Reply:
+    """8: what the person has now: calls or texts, at which times, or no reminders."""
+    plan = plan_of(contact)
+    if plan is None or not plan.has_reminders:
+        return Reply(Topic.VOICE_REMINDER_SETTING_NONE)
+    topic = (
+        Topic.VOICE_REMINDER_SETTING_CALLS
+        if plan.channel == ReminderPlan.Channel.VOICE
+        else Topic.VOICE_REMINDER_SETTING_TEXTS
+    )
+    return Reply(topic, {"times": format_times(plan_times(plan))})
+
+
+def reminder_calls_on(*, contact: Contact, now: datetime | None = None) -> Reply:
+    """8 then 1: reminder calls at the person's times (the defaults if they have none), unpaused."""
+    current = plan_of(contact)
+    times = tuple(plan_times(current)) if current and current.has_reminders else default_times()
+    plan = reminders_set_times(contact=contact, times=times, now=now, channel=ReminderPlan.Channel.VOICE)
+    return Reply(Topic.VOICE_REMINDER_CALLS_ON, {"times": format_times(plan_times(plan))})
+
+
+def reminder_calls_at(*, contact: Contact, digits: str, now: datetime | None = None) -> Reply:
+    """8 then four digits ("0930"): one reminder call a day at that time; a time that is no
+    time, or inside the quiet hours, is refused with the hours that can be used."""
+    quiet = quiet_hours()
+    refused = Reply(
+        Topic.VOICE_REMINDER_TIME_REFUSED, {"end": format_time(quiet.end), "start": format_time(quiet.start)}
+    )
+    if not _FOUR_DIGITS.fullmatch(digits):
+        return refused
+    hour, minute = int(digits[:2]), int(digits[2:])
+    if hour > 23 or minute > 59 or quiet.contains(time(hour, minute)):
+        return refused
+    plan = reminders_set_times(
+        contact=contact, times=(time(hour, minute),), now=now, channel=ReminderPlan.Channel.VOICE
+    )
+    return Reply(Topic.VOICE_REMINDER_CALLS_ON, {"times": format_times(plan_times(plan))})
+
+
+def reminder_texts_again(*, contact: Contact) -> Reply:
+    """8 then 3: the reminders as text messages again, times unchanged (none: the defaults)."""
+    plan = plan_of(contact)
+    if plan is None or not plan.has_reminders:
+        plan = reminders_set_times(contact=contact, times=default_times(), channel=ReminderPlan.Channel.SMS)
+    else:
+        reminders_set_channel(contact=contact, channel=ReminderPlan.Channel.SMS)
+    return Reply(Topic.VOICE_REMINDER_TEXTS_ON, {"times": format_times(plan_times(plan))})

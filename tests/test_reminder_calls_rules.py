@@ -488,3 +488,53 @@ def test_a_call_time_skipped_by_spring_forward_is_placed_once_at_the_first_valid
     assert row.channel == Message.Channel.VOICE
     assert row.scheduled_for.astimezone(BRUSSELS).strftime("%H:%M") == "03:00"
     assert row.slot == "2026-03-29T02:30"
+
+
+# --- The phone menu's 8, as services the voice channel calls --------------------------------
+
+
+@pytest.mark.django_db
+def test_menu_8_tells_the_setting_sets_calls_one_time_and_goes_back_to_texts() -> None:
+    from reminders import services
+
+    person = make_contact(phone_number="+32470123456", time_zone="Europe/Brussels")
+    assert services.reminder_calls_setting(contact=person).topic == Topic.VOICE_REMINDER_SETTING_NONE
+
+    on = services.reminder_calls_on(contact=person)
+    assert on == services.Reply(Topic.VOICE_REMINDER_CALLS_ON, {"times": "09:00, 13:00, 17:00"})
+    assert plan(person).channel == ReminderPlan.Channel.VOICE and plan(person).next_reminder_at is not None
+    assert services.reminder_calls_setting(contact=contact()).params == {"times": "09:00, 13:00, 17:00"}
+
+    one = services.reminder_calls_at(contact=contact(), digits="0930")
+    assert one == services.Reply(Topic.VOICE_REMINDER_CALLS_ON, {"times": "09:30"})
+    assert plan(person).reminder_times == ["09:30"]
+
+    texts = services.reminder_texts_again(contact=contact())
+    assert texts == services.Reply(Topic.VOICE_REMINDER_TEXTS_ON, {"times": "09:30"})
+    assert plan(person).channel == ReminderPlan.Channel.SMS and plan(person).reminder_times == ["09:30"]
+    assert services.reminder_calls_setting(contact=contact()).topic == Topic.VOICE_REMINDER_SETTING_TEXTS
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("digits", ["2330", "0700", "2599", "0975", "93", "09301", "٠٩٣٠"])
+def test_menu_8_refuses_a_time_that_is_no_time_or_in_the_quiet_hours(digits: str) -> None:
+    from reminders import services
+
+    person = make_contact(phone_number="+32470123456", time_zone="Europe/Brussels")
+
+    refused = services.reminder_calls_at(contact=person, digits=digits)
+
+    assert refused == services.Reply(Topic.VOICE_REMINDER_TIME_REFUSED, {"end": "08:00", "start": "21:00"})
+    assert not ReminderPlan.objects.filter(contact=person).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["nl", "fr", "de", "en"])
+def test_every_reminder_call_prompt_is_spoken_in_each_language(language: str) -> None:
+    from advice.models import TopicTranslation
+
+    slugs = [slug for slug in Topic.VOICE_PROMPTS if slug.startswith("voice-reminder-")]
+    assert len(slugs) == 9
+    for slug in slugs:
+        translation = TopicTranslation.objects.get(topic__slug=slug, language=language)
+        assert translation.voice_text and translation.voice_text == translation.sms_text

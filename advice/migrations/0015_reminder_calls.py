@@ -14,6 +14,14 @@ of reminder calls.
   GSM-7 segments in each language (tests/test_content_budget.py). Its voice text is empty:
   it is a text message.
 
+- Voice prompts (system topics, spoken only; the SMS text repeats the voice text as 0014's):
+  `voice-reminder-options` and `voice-reminder-stopped` on a reminder call (1 hear it again,
+  2 stop reminder calls, confirmed), and the phone menu's 8: the setting
+  (`voice-reminder-setting-calls`, `-texts`, `-none`), the choices (`voice-reminder-menu`: 1
+  calls at your times, four digits for one time, 3 texts, 0 the menu) and each confirmation
+  (`voice-reminder-calls-on`, `voice-reminder-texts-on`, `voice-reminder-time-refused`). Numbers
+  as words, no symbols, French says "SMS" as 0014 does.
+
 A word some language already has (as another keyword) is left as it is. Governance as 0010:
 every text written here is recorded as approved by the system, with a history version.
 Reversing removes the keywords and the topic.
@@ -69,6 +77,78 @@ PROMPTS = {
             "nl": "Uw herinneringsoproepen zijn gestopt. Verder verandert er niets. Tot ziens.",
             "fr": "Vos appels de rappel sont arrêtés. Rien d'autre ne change. Au revoir.",
             "de": "Ihre Erinnerungsanrufe sind beendet. Sonst ändert sich nichts. Auf Wiederhören.",
+        },
+    ),
+    # The phone menu's 8.
+    "voice-reminder-setting-calls": (
+        "Voice: menu 8, the setting: reminder calls ({times})",
+        {
+            "en": "You get a reminder call at {times}.",
+            "nl": "U krijgt een herinneringsoproep om {times}.",
+            "fr": "Vous recevez un appel de rappel à {times}.",
+            "de": "Sie erhalten einen Erinnerungsanruf um {times}.",
+        },
+    ),
+    "voice-reminder-setting-texts": (
+        "Voice: menu 8, the setting: text reminders ({times})",
+        {
+            "en": "You get a reminder by text message at {times}.",
+            "nl": "U krijgt een herinnering per tekstbericht om {times}.",
+            "fr": "Vous recevez un rappel par SMS à {times}.",
+            "de": "Sie erhalten eine Erinnerung als Textnachricht um {times}.",
+        },
+    ),
+    "voice-reminder-setting-none": (
+        "Voice: menu 8, the setting: no reminders",
+        {
+            "en": "You have no reminders.",
+            "nl": "U hebt geen herinneringen.",
+            "fr": "Vous n'avez pas de rappels.",
+            "de": "Sie haben keine Erinnerungen.",
+        },
+    ),
+    "voice-reminder-menu": (
+        "Voice: menu 8, the choices (1 calls, four digits one time, 3 texts, 0 the menu)",
+        {
+            "en": "For reminder calls at your times, press one. To choose one time, type it as four digits, "
+            "for example zero nine three zero for half past nine. To get your reminders as text messages, "
+            "press three. To go back to the menu, press zero.",
+            "nl": "Voor herinneringsoproepen op uw uren, druk op één. Om één uur te kiezen, toets het als vier "
+            "cijfers, bijvoorbeeld nul negen drie nul voor half tien. Om uw herinneringen als tekstbericht te "
+            "krijgen, druk op drie. Om terug te gaan naar het menu, druk op nul.",
+            "fr": "Pour des appels de rappel à vos heures, tapez un. Pour choisir une heure, tapez-la en quatre "
+            "chiffres, par exemple zéro neuf trois zéro pour neuf heures trente. Pour recevoir vos rappels par "
+            "SMS, tapez trois. Pour revenir au menu, tapez zéro.",
+            "de": "Für Erinnerungsanrufe zu Ihren Zeiten drücken Sie die Eins. Um eine Uhrzeit zu wählen, geben "
+            "Sie sie mit vier Ziffern ein, zum Beispiel null neun drei null für halb zehn. Für Erinnerungen als "
+            "Textnachricht drücken Sie die Drei. Um zum Menü zurückzukehren, drücken Sie die Null.",
+        },
+    ),
+    "voice-reminder-calls-on": (
+        "Voice: menu 8, reminder calls set ({times})",
+        {
+            "en": "Done. We will call you with a short reminder at {times}.",
+            "nl": "Gedaan. We bellen u met een korte herinnering om {times}.",
+            "fr": "C'est fait. Nous vous appellerons pour un court rappel à {times}.",
+            "de": "Erledigt. Wir rufen Sie um {times} für eine kurze Erinnerung an.",
+        },
+    ),
+    "voice-reminder-texts-on": (
+        "Voice: menu 8, text reminders again ({times})",
+        {
+            "en": "Done. Your reminders come as text messages again, at {times}.",
+            "nl": "Gedaan. Uw herinneringen komen weer als tekstbericht, om {times}.",
+            "fr": "C'est fait. Vos rappels arrivent de nouveau par SMS, à {times}.",
+            "de": "Erledigt. Ihre Erinnerungen kommen wieder als Textnachricht, um {times}.",
+        },
+    ),
+    "voice-reminder-time-refused": (
+        "Voice: menu 8, a time that cannot be used ({end} {start}: outside the quiet hours)",
+        {
+            "en": "That time cannot be used. Choose a time between {end} and {start}.",
+            "nl": "Dat uur kan niet. Kies een uur tussen {end} en {start}.",
+            "fr": "Cette heure n'est pas possible. Choisissez une heure entre {end} et {start}.",
+            "de": "Diese Uhrzeit geht nicht. Wählen Sie eine Zeit zwischen {end} und {start}.",
         },
     ),
 }
