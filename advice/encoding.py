@@ -1,4 +1,7 @@
-"""SMS text: one renderer for every outgoing text, and GSM-7 / UCS-2 segment arithmetic.
+"""SMS text as sent: one renderer for every outgoing text, placeholder filling, and GSM-7 /
+UCS-2 segment arithmetic. Pure text arithmetic: measuring and rendering content is the
+content's own concern, so the admin (which shows a text's size as you type), the senders
+and the cost table all use this module.
 
 A single character outside GSM-7 makes the whole message UCS-2: 70 characters per segment
 instead of 160, so a curly quote pasted from a word processor can triple a message's cost.
@@ -9,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 GSM7_BASIC = set(
@@ -102,3 +106,13 @@ def split_segments(text: str) -> list[str]:
         used += cost
     parts.append(current)
     return parts
+
+
+UNFILLED_PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+
+
+def fill_placeholders(text: str, params: Mapping[str, str]) -> str:
+    """Put the values into a service message's {placeholders}; other braces stay as written."""
+    for name, value in params.items():
+        text = text.replace("{" + name + "}", value)
+    return text

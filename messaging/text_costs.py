@@ -19,9 +19,8 @@ from zoneinfo import available_timezones
 
 from django.conf import settings
 
+from advice.encoding import SmsSize, fill_placeholders, render_sms_text, sms_size
 from advice.models import Language, Topic, TopicTranslation
-from messaging.encoding import SmsSize, render_sms_text, sms_size
-from messaging.services import fill_placeholders
 from reminders.services import zone_city
 
 BUDGETS = {Topic.Kind.ADVICE: 3, Topic.Kind.REMINDER: 1, Topic.Kind.SYSTEM: 2}

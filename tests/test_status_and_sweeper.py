@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from messaging import services, tasks
+from messaging import outbound, services, tasks
 from messaging.models import Message
 from reminders.models import Subscriber
 from tests.conftest import INBOUND_PATH, STATUS_PATH, inbound_params, post_signed
@@ -102,7 +102,7 @@ def test_a_callback_settles_a_send_whose_answer_timed_out(client: Client, text: 
     assert reply.provider_status == "sent"
     assert not reply.uncertain
     Message.objects.filter(pk=reply.pk).update(next_attempt_at=None)
-    assert services.message_send(message_id=reply.pk).state == "skipped"
+    assert outbound.message_send(message_id=reply.pk).state == "skipped"
     assert len(fake_twilio.creates()) == 1
 
 
