@@ -53,6 +53,12 @@ def register_check(purpose: str, check: Check, *, related: Iterable[str] = ()) -
     _related.update(related)
 
 
+def unregister_check(purpose: str, check: Check) -> None:
+    """Stop running `check` for `purpose` (tests; a purpose that goes away)."""
+    if check in _checks.get(purpose, []):
+        _checks[purpose].remove(check)
+
+
 def related_fields() -> list[str]:
     """What the registered checks read beyond the message row itself."""
     return sorted(_related)
