@@ -31,7 +31,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -70,13 +69,6 @@ def sender_for(*, channel: str = Message.Channel.SMS, texted: str = "") -> str:
     return ours or settings.TWILIO_FROM_NUMBER
 
 
-@lru_cache(maxsize=1024)
-def _size(body: str) -> tuple[str, int]:
-    # A reminder wave sends a handful of texts to thousands: measure each text once.
-    size = sms_size(body)
-    return size.encoding, size.segments
-
-
 def message_new(
     *,
     purpose: str,
@@ -95,7 +87,7 @@ def message_new(
     (sender_for unless given) and the text's size are set here; `fields` are the purpose's
     own (reply_to, scheduled_for and slot, broadcast, language, topic, a claim).
     """
-    encoding, segments = _size(body) if body else ("", None)
+    size = sms_size(body) if body else None
     message = Message(
         direction=Message.Direction.OUTBOUND,
         channel=channel,
@@ -104,8 +96,8 @@ def message_new(
         service_number=sender_for(channel=channel) if sender is None else sender,
         body=body,
         state=state,
-        encoding=encoding,
-        segments=segments,
+        encoding=size.encoding if size else "",
+        segments=size.segments if size else None,
         **fields,
     )
     if contact is not None:
