@@ -76,6 +76,9 @@ class Topic(models.Model):
     REMINDERS_PAUSED = "reminders-paused"
     REMINDERS_PAUSED_UNTIL = "reminders-paused-until"  # {date}
     FORGOTTEN = "forgotten"  # the one confirmation of FORGET
+    # "We store your number; text FORGET to erase it": the line under a new number's first
+    # reply and every reminder confirmation (messaging.privacy_notice).
+    PRIVACY_NOTICE = "privacy-notice"
     SYSTEM_SLUGS = (
         MENU,
         OPTED_OUT,
@@ -90,6 +93,7 @@ class Topic(models.Model):
         REMINDERS_PAUSED_UNTIL,
         ZONE_LOCAL,
         FORGOTTEN,
+        PRIVACY_NOTICE,
     )
     # The advice an advisory sends by default.
     HEAT = "heat"

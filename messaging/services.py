@@ -33,7 +33,7 @@ from advice import selectors as advice_selectors
 from advice.conversation import Decision, Effect, decide
 from advice.encoding import UNFILLED_PLACEHOLDER, fill_placeholders, render_sms_text
 from advice.models import Topic
-from messaging import outbound, privacy, queries, recipients, twilio_ids
+from messaging import outbound, privacy, privacy_notice, queries, recipients, twilio_ids
 from messaging.models import BULK_PURPOSES, PROVIDER_STATUS_RANK, Message
 from messaging.phone import language_for_number, masked, to_e164
 from messaging.rows import insert_row, save_fields
@@ -184,12 +184,15 @@ def _inbound_give_up(message_id: int, *, attempts: int, error: BaseException | N
             inbound = Message.objects.select_for_update().filter(pk=message_id).first()
             if inbound is None or inbound.state != Message.State.RECEIVED:
                 return None
+            new_number = subscriber_services.subscriber_locked(phone_number=inbound.phone_number) is None
             subscriber = subscriber_services.subscriber_get_for_update(phone_number=inbound.phone_number)
             menu = Decision(Effect.NONE, Topic.MENU, subscriber.language_id, None, False, f"{note}: menu")
             inbound.note = f"{note}: not answered (opted out)"
             if not subscriber.is_opted_out:
                 inbound.note = menu.note
-                reply = _create_reply(inbound, subscriber, menu, subscriber_services.Reply(Topic.MENU))
+                reply = _create_reply(
+                    inbound, subscriber, menu, subscriber_services.Reply(Topic.MENU), new_number=new_number
+                )
             inbound.subscriber = subscriber
             inbound.state = Message.State.FAILED
             inbound.language = subscriber.language_id or ""
@@ -331,6 +334,7 @@ def _create_reply(
     if unfilled:
         logger.error("the menu has unfilled %s: message %s not answered", unfilled, inbound.pk)
         return None
+    body = privacy_notice.with_privacy_notice(body, text.language, topic=answer.topic, first_reply=new_number)
     # Created claimed by this worker, which sends it as soon as this commits. If the worker
     # dies first, the sweeper finds a stale claim and asks Twilio before sending.
     reply = outbound.message_new(
