@@ -35,10 +35,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from advice.encoding import sms_size
+from advice.models import Topic
 from messaging import queries, ratelimit, recipients
 from messaging.backends import OutgoingSms, SendError, SmsBackend, Submitted, get_backend
 from messaging.models import PROVIDER_STATUS_RANK, Message
@@ -107,7 +108,7 @@ def message_new(
     return message
 
 
-def preview_record(*, phone_number: str, body: str, language: str, topic: Any) -> Message:
+def preview_record(*, phone_number: str, body: str, language: str, topic: Topic | None) -> Message:
     """A draft's exact message, for a reviewer's own phone: a row like any other, sent by the worker.
 
     The caller queues `send_message` once this commits.
@@ -312,7 +313,7 @@ def record_batch(attempts: Iterable[Attempt]) -> Recorded:
     )
 
 
-def _record_held(rows: Any, until: NotBefore) -> None:
+def _record_held(rows: QuerySet[Message], until: NotBefore) -> None:
     # Back to pending, the claim's attempt given back: waiting is not an attempt.
     rows.filter(state=Message.State.SENDING).update(
         state=Message.State.PENDING,
