@@ -40,10 +40,11 @@ from django.utils import timezone
 
 from advice.encoding import sms_size
 from advice.models import Topic
+from contacts.models import Contact
+from contacts.phone import masked, to_e164
 from messaging import queries, ratelimit, recipients
 from messaging.backends import OutgoingSms, SendError, SmsBackend, Submitted, get_backend
 from messaging.models import PROVIDER_STATUS_RANK, Message
-from messaging.phone import masked, to_e164
 from messaging.presend import NotBefore, Refusal, presend_verdict, related_fields
 from messaging.rows import update_rows
 from messaging.twilio_errors import Outcome
@@ -74,7 +75,7 @@ def message_new(
     *,
     purpose: str,
     phone_number: str,
-    contact: Any = None,
+    contact: Contact | None = None,
     contact_id: int | None = None,
     body: str = "",
     channel: str = Message.Channel.SMS,
@@ -102,9 +103,9 @@ def message_new(
         **fields,
     )
     if contact is not None:
-        message.subscriber = contact
+        message.contact = contact
     elif contact_id is not None:
-        message.subscriber_id = contact_id
+        message.contact_id = contact_id
     return message
 
 

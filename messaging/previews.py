@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 
 from advice.models import Topic
+from contacts.phone import to_e164
 from messaging import outbound, tasks
-from messaging.phone import to_e164
 
 
 class SmsPreviews:

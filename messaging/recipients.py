@@ -5,19 +5,21 @@
   to the contact's state on that channel?
 
 Everything else in the pipeline reads the message row only; the contact's own rules live
-with the contact (today reminders.services, the subscriber's services).
+with the contact (contacts.models.Contact.can_receive, contacts.services).
 """
 
 from __future__ import annotations
 
+from typing import cast
+
+from contacts import services as contact_services
+from contacts.models import Channel, Contact
 from messaging.models import Message
 from messaging.presend import Refusal
 from messaging.twilio_errors import Outcome
-from reminders import services as contact_services
-from reminders.models import Subscriber
 
 # Read with every message a sender claims, for `refusal`.
-CONTACT = "subscriber"
+CONTACT = "contact"
 
 
 def refusal(message: Message) -> Refusal | None:
@@ -26,12 +28,15 @@ def refusal(message: Message) -> Refusal | None:
     An opt-out confirmation goes to a number that has just opted out: it is the answer to
     the STOP. A message with no contact (a reviewer's preview) has nobody to ask.
     """
-    contact = message.subscriber
+    contact = message.contact
     if contact is None:
         return None
-    if contact.undeliverable_at is not None:
+    channel = cast(Channel, message.channel)
+    if contact.can_receive(channel):
+        return None
+    if contact.is_undeliverable(channel):
         return Refusal("not sent: the number is undeliverable")
-    if contact.is_opted_out and message.purpose != Message.Purpose.OPT_OUT_CONFIRMATION:
+    if message.purpose != Message.Purpose.OPT_OUT_CONFIRMATION:
         return Refusal("not sent: the number has opted out")
     return None
 
@@ -39,14 +44,15 @@ def refusal(message: Message) -> Refusal | None:
 def outcome_apply(message: Message, outcome: Outcome, *, reason: str) -> None:
     """Record on the contact what the provider said about the number: opted out, or unreachable.
 
-    Unreachable is per channel: a landline refused for SMS (21614, 21635, 30006) is exactly
-    what a call can reach, so only the message's channel is marked.
+    Both are per channel: a landline refused for SMS (21614, 21635, 30006) is exactly what
+    a call can reach, so only the message's channel is marked.
     """
-    if message.subscriber_id is None:
+    if message.contact_id is None:
         return
+    channel = cast(Channel, message.channel)
     if outcome == Outcome.OPTED_OUT:
-        contact_services.subscriber_opt_out_by_id(
-            subscriber_id=message.subscriber_id, source=Subscriber.OptOutSource.CARRIER
+        contact_services.contact_opt_out_by_id(
+            contact_id=message.contact_id, channel=channel, source=Contact.OptOutSource.CARRIER
         )
-    elif outcome == Outcome.BAD_NUMBER and message.channel == Message.Channel.SMS:
-        contact_services.subscriber_mark_undeliverable(subscriber_id=message.subscriber_id, reason=reason)
+    elif outcome == Outcome.BAD_NUMBER:
+        contact_services.contact_mark_undeliverable(contact_id=message.contact_id, channel=channel, reason=reason)

@@ -1,7 +1,7 @@
 """What each text costs to send: characters, encoding and SMS segments per topic and language.
 
 Budgets (issue 7): an advice reply at most 3 segments, the menu at most 2, a reminder exactly 1
-(it goes to every subscriber, several times a day), any other service message at most 2. A
+(it goes to everyone with reminders, several times a day), any other service message at most 2. A
 text with placeholders is measured as people receive it at worst: filled with the most
 reminder times, the longest zone name, the longest unreadable input a reply quotes. A text
 that can carry the storage line (messaging.privacy_notice: any reply can be a new contact's
@@ -121,6 +121,8 @@ def markdown_table() -> str:
     languages = list(Language.objects.values_list("code", flat=True))
     rows: dict[str, dict[str, TextCost]] = {}
     for cost in costs:
+        if cost.slug in Topic.VOICE_PROMPTS:
+            continue  # spoken on calls, never texted
         rows.setdefault(cost.slug, {})[cost.language] = cost
     lines = [
         "| Topic | Budget | Storage line | " + " | ".join(languages) + " |",

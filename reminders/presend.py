@@ -3,7 +3,7 @@ the outbound pipeline (messaging.presend) when the app is ready.
 
 The channel layer checks consent and reachability for every message; these are the
 reminder rules on top:
-- a reminder or advisory goes to a contact with a reminder plan that is not paused;
+- a reminder or advisory goes to a contact whose reminder plan is not paused;
 - a reminder is not sent once the person stopped their reminders, nor more than
   REMINDER_GRACE_MINUTES late, nor inside the quiet hours (each recorded as missed);
 - an advisory that reaches someone inside their quiet hours waits until they end.
@@ -19,31 +19,32 @@ from functools import lru_cache
 
 from django.conf import settings
 
+from contacts.time_zones import contact_zone
 from messaging.models import Message
 from messaging.presend import NotBefore, Refusal, Verdict, register_check
 from reminders import services
 from reminders.schedule import QuietHours, quiet_hours_from_setting
 
-# The relations the checks read (loaded with each claimed batch).
-PLAN = "subscriber"
+# The relations the checks read (loaded with each claimed batch): the contact and its plan.
+PLAN = "contact__reminder_plan"
 
 
-def has_plan(message: Message, now: datetime) -> Verdict:
-    if message.subscriber is None:
-        return Refusal("not sent: no subscriber")
+def has_contact(message: Message, now: datetime) -> Verdict:
+    if message.contact is None:
+        return Refusal("not sent: no contact")
     return None
 
 
 def not_paused(message: Message, now: datetime) -> Verdict:
-    assert message.subscriber is not None  # has_plan runs first
-    if message.subscriber.is_paused(now):
+    assert message.contact is not None  # has_contact runs first
+    if services.contact_is_paused(message.contact, now):
         return Refusal("not sent: reminders are paused")
     return None
 
 
 def reminders_on(message: Message, now: datetime) -> Verdict:
-    assert message.subscriber is not None
-    if not message.subscriber.has_reminders:
+    assert message.contact is not None
+    if not services.contact_has_reminders(message.contact):
         return Refusal("not sent: reminders were stopped")
     return None
 
@@ -75,9 +76,9 @@ def _quiet_hours(setting: str) -> QuietHours:
 
 def quiet_hours_end(message: Message, now: datetime) -> datetime | None:
     """When the contact's quiet hours end, if it is quiet for them now; else None."""
-    assert message.subscriber is not None
+    assert message.contact is not None
     quiet = _quiet_hours(settings.REMINDER_QUIET_HOURS)
-    local = now.astimezone(services.subscriber_zone(message.subscriber))
+    local = now.astimezone(contact_zone(message.contact))
     if not quiet.contains(local.time()):
         return None
     end = local.replace(hour=quiet.end.hour, minute=quiet.end.minute, second=0, microsecond=0)
@@ -88,7 +89,7 @@ def quiet_hours_end(message: Message, now: datetime) -> datetime | None:
 
 def register() -> None:
     """Called from RemindersConfig.ready(): the order is the order the checks run in."""
-    for check in (has_plan, not_paused, reminders_on, reminder_outside_quiet_hours, not_too_late):
+    for check in (has_contact, not_paused, reminders_on, reminder_outside_quiet_hours, not_too_late):
         register_check(Message.Purpose.REMINDER, check, related=[PLAN])
-    for check in (has_plan, not_paused, advisory_outside_quiet_hours):
+    for check in (has_contact, not_paused, advisory_outside_quiet_hours):
         register_check(Message.Purpose.ADVISORY, check, related=[PLAN])

@@ -14,6 +14,7 @@ from django.test import Client
 from advice import review
 from advice.models import Keyword, Source, TextDraft, Topic, TopicTranslation
 from advice.selectors import keyword_index_clear, topic_text
+from tests.support.people import make_contact, plan
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +68,7 @@ def topic_form_data(client: Client, topic: Topic, changes: dict[str, str]) -> di
         data[f"translations-{i}-language"] = language
         data[f"translations-{i}-sms_text"] = changes.get(language, f.initial.get("sms_text", f.instance.sms_text))
         data[f"translations-{i}-voice_text"] = f.initial.get("voice_text", f.instance.voice_text)
+        data[f"translations-{i}-voice_label"] = f.initial.get("voice_label", f.instance.voice_label)
     keywords = page.context["inline_admin_formsets"][1].formset
     data.update({"keywords-TOTAL_FORMS": len(keywords.forms), "keywords-INITIAL_FORMS": keywords.initial_form_count()})
     for i, f in enumerate(keywords.forms):
@@ -317,9 +319,9 @@ def test_an_editor_cannot_approve_their_own_keyword_even_as_superuser() -> None:
 @pytest.mark.parametrize(
     ("role", "allowed", "refused"),
     [
-        ("editors", ["/admin/advice/topic/", "/admin/advice/keyword/add/"], ["/admin/reminders/subscriber/"]),
+        ("editors", ["/admin/advice/topic/", "/admin/advice/keyword/add/"], ["/admin/contacts/contact/"]),
         ("clinicians", ["/admin/advice/textdraft/", "/admin/advice/source/add/"], ["/admin/advice/keyword/add/"]),
-        ("operators", ["/admin/reminders/subscriber/", "/admin/messaging/message/"], ["/admin/advice/keyword/add/"]),
+        ("operators", ["/admin/contacts/contact/", "/admin/messaging/message/"], ["/admin/advice/keyword/add/"]),
     ],
 )
 def test_each_role_reaches_its_pages_only(role: str, allowed: list[str], refused: list[str]) -> None:
@@ -364,13 +366,12 @@ def test_an_advisory_sends_the_published_text_while_a_draft_waits(
 ) -> None:
     from messaging.tasks import start_senders
     from reminders import services as reminder_services
-    from reminders.models import Subscriber
 
     settings.REMINDER_QUIET_HOURS = "00:00-00:00"
-    person = Subscriber.objects.create(
+    person = make_contact(
         phone_number="+32470000001", language_id="nl", reminder_times=["09:00"], time_zone="Europe/Brussels"
     )
-    reminder_services.subscriber_reschedule(person)
+    reminder_services.plan_reschedule(plan(person))
     heat = TopicTranslation.objects.get(topic__slug=Topic.HEAT, language="nl")
     review.draft_save(translation=heat, sms_text="ONTWERP, niet goedgekeurd.", voice_text="", author=editor)
     operator = logged_in(member("olga", "operators"))

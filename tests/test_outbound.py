@@ -12,16 +12,16 @@ from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone
 
-from messaging import bulk, outbound
+from contacts.models import Contact
+from messaging import bulk, outbound, recipients
 from messaging.backends import get_backend
 from messaging.backends.console import ConsoleBackend
 from messaging.backends.locmem import LocmemBackend
 from messaging.models import Message
 from messaging.presend import NotBefore, Refusal, Verdict, register_check, unregister_check
 from messaging.tasks import start_senders
-from reminders import services as reminder_services
-from reminders.models import Subscriber
 from reminders.tasks import tick
+from tests.support.people import make_contact, plan
 
 pytestmark = pytest.mark.django_db
 
@@ -99,15 +99,15 @@ def test_a_registered_not_before_hands_the_message_back_until_then(
     assert outbox == []
 
 
-def contact(state: str) -> Subscriber:
+def contact(state: str) -> Contact:
     fields: dict[str, Any] = {}
     if state == "opted out":
-        fields = {"is_opted_out": True, "opted_out_at": timezone.now()}
+        fields = {"sms_opted_out": True, "sms_opted_out_at": timezone.now()}
     elif state == "undeliverable":
-        fields = {"undeliverable_at": timezone.now(), "undeliverable_reason": "Twilio error 21614"}
+        fields = {"sms_undeliverable_at": timezone.now(), "sms_undeliverable_reason": "Twilio error 21614"}
     elif state == "paused":
         fields = {"paused_at": timezone.now()}
-    return Subscriber.objects.create(
+    return make_contact(
         phone_number="+32470123456",
         language_id="nl",
         time_zone="Europe/Brussels",
@@ -116,12 +116,12 @@ def contact(state: str) -> Subscriber:
     )
 
 
-def a_reply(subscriber: Subscriber) -> Message:
+def a_reply(person: Contact) -> Message:
     """A reply decided a moment ago: created claimed, as the worker that decided it creates it."""
     reply = outbound.message_new(
         purpose=Message.Purpose.REPLY,
-        contact=subscriber,
-        phone_number=subscriber.phone_number,
+        contact=person,
+        phone_number=person.phone_number,
         body="Rek je kuit.",
         state=Message.State.SENDING,
         claimed_at=timezone.now(),
@@ -131,11 +131,11 @@ def a_reply(subscriber: Subscriber) -> Message:
     return reply
 
 
-def a_reminder(subscriber: Subscriber) -> Message:
+def a_reminder(person: Contact) -> Message:
     reminder = outbound.message_new(
         purpose=Message.Purpose.REMINDER,
-        contact=subscriber,
-        phone_number=subscriber.phone_number,
+        contact=person,
+        phone_number=person.phone_number,
         body="Herinnering: drink genoeg.",
         scheduled_for=timezone.now(),
         slot="2026-06-10T10:30",
@@ -146,10 +146,10 @@ def a_reminder(subscriber: Subscriber) -> Message:
 
 @pytest.mark.parametrize("state", ["opted out", "undeliverable"])
 def test_the_reply_path_and_the_bulk_path_refuse_the_same_contact_the_same_way(state: str, outbox: list[Any]) -> None:
-    subscriber = contact(state)
-    reply, reminder = a_reply(subscriber), a_reminder(subscriber)
+    person = contact(state)
+    reply, reminder = a_reply(person), a_reminder(person)
 
-    outbound.deliver(message=Message.objects.select_related("subscriber").get(pk=reply.pk))
+    outbound.deliver(message=Message.objects.select_related("contact").get(pk=reply.pk))
     bulk.bulk_send_batch()
 
     reply.refresh_from_db()
@@ -163,11 +163,22 @@ def test_the_reply_path_and_the_bulk_path_refuse_the_same_contact_the_same_way(s
     assert outbox == []
 
 
-def test_pause_is_about_reminders_a_paused_person_still_gets_their_answer(outbox: list[Any]) -> None:
-    subscriber = contact("paused")
-    reply, reminder = a_reply(subscriber), a_reminder(subscriber)
+def test_a_landline_refused_for_sms_is_refused_sms_only() -> None:
+    person = contact("undeliverable")
+    sms = outbound.message_new(purpose=Message.Purpose.REPLY, contact=person, phone_number=person.phone_number)
+    call = outbound.message_new(
+        purpose=Message.Purpose.REPLY, contact=person, phone_number=person.phone_number, channel=Message.Channel.VOICE
+    )
 
-    outbound.deliver(message=Message.objects.select_related("subscriber").get(pk=reply.pk))
+    assert recipients.refusal(sms) == Refusal("not sent: the number is undeliverable")
+    assert recipients.refusal(call) is None
+
+
+def test_pause_is_about_reminders_a_paused_person_still_gets_their_answer(outbox: list[Any]) -> None:
+    person = contact("paused")
+    reply, reminder = a_reply(person), a_reminder(person)
+
+    outbound.deliver(message=Message.objects.select_related("contact").get(pk=reply.pk))
     bulk.bulk_send_batch()
 
     reply.refresh_from_db()
@@ -190,12 +201,12 @@ def test_a_paused_person_who_texts_kramp_gets_the_answer(text: Any, outbox: list
 
 
 def test_every_purpose_goes_out_from_the_same_number(settings: Any) -> None:
-    subscriber = contact("active")
+    person = contact("active")
     inbound = Message.objects.create(
-        direction=Message.Direction.INBOUND, phone_number=subscriber.phone_number, service_number="+3225550199"
+        direction=Message.Direction.INBOUND, phone_number=person.phone_number, service_number="+3225550199"
     )
 
-    assert a_reminder(subscriber).service_number == settings.TWILIO_FROM_NUMBER
+    assert a_reminder(person).service_number == settings.TWILIO_FROM_NUMBER
     assert preview().service_number == settings.TWILIO_FROM_NUMBER
     assert outbound.sender_for(texted=inbound.service_number) == "+3225550199"  # a reply stays in the thread
     settings.TWILIO_MESSAGING_SERVICE_SID = "MG" + "0" * 32
@@ -203,8 +214,8 @@ def test_every_purpose_goes_out_from_the_same_number(settings: Any) -> None:
     assert a_reminder(contact_two()).service_number == ""
 
 
-def contact_two() -> Subscriber:
-    return Subscriber.objects.create(phone_number="+32470123457", language_id="nl", reminder_times=["09:00"])
+def contact_two() -> Contact:
+    return make_contact(phone_number="+32470123457", language_id="nl", reminder_times=["09:00"])
 
 
 def test_the_backend_follows_the_settings_without_being_reset_by_hand() -> None:
@@ -234,10 +245,11 @@ def test_beat_starts_the_bulk_senders_on_its_own_schedule() -> None:
 
 
 def test_the_reminder_tick_only_writes_rows_and_beat_s_task_sends_them(outbox: list[Any], shared_redis: str) -> None:
-    subscriber = contact("active")
-    subscriber.next_reminder_at = timezone.now() - timedelta(minutes=1)
-    subscriber.next_reminder_slot = "2026-06-10T10:29"
-    subscriber.save()
+    person = contact("active")
+    its_plan = plan(person)
+    its_plan.next_reminder_at = timezone.now() - timedelta(minutes=1)
+    its_plan.next_reminder_slot = "2026-06-10T10:29"
+    its_plan.save()
 
     tick()
 
@@ -250,4 +262,4 @@ def test_the_reminder_tick_only_writes_rows_and_beat_s_task_sends_them(outbox: l
     reminder.refresh_from_db()
     assert reminder.state == Message.State.SUBMITTED
     assert [sms.to for sms in outbox] == ["+32470123456"]
-    assert reminder_services.subscriber_times(subscriber)  # still subscribed: nothing else changed
+    assert plan(person).next_reminder_at > timezone.now()  # the next one is planned
