@@ -37,14 +37,14 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from advice import selectors as advice_selectors
+from advice.encoding import render_sms_text, sms_size
 from advice.models import Topic
 from contacts import services as contact_services
 from contacts.models import Contact
 from contacts.phone import masked
-from messaging import ratelimit
+from messaging import outbound, ratelimit
 from messaging.backends.base import SendError, Submitted
 from messaging.backends.voice import OutgoingCall, VoiceBackend, get_voice_backend
-from messaging.encoding import render_sms_text, sms_size
 from messaging.models import Message
 from messaging.twilio_errors import Outcome
 from reminders import call_rules
@@ -507,22 +507,16 @@ def _fall_back(row: Message, *, note: str) -> bool:
         return True
     try:
         with transaction.atomic():
-            Message.objects.create(
-                direction=Message.Direction.OUTBOUND,
-                channel=Message.Channel.SMS,
+            outbound.message_new(
                 purpose=Message.Purpose.REMINDER,
                 contact=contact,
                 phone_number=row.phone_number,
-                service_number="" if settings.TWILIO_MESSAGING_SERVICE_SID else settings.TWILIO_FROM_NUMBER,
                 body=body,
                 language=text.language,
                 topic_id=row.topic_id,
-                encoding=size.encoding,
-                segments=size.segments,
-                state=Message.State.PENDING,
                 scheduled_for=now,
                 slot=row.slot,
-            )
+            ).save()
     except IntegrityError:
         pass  # written already (a repeated callback): one text per occurrence
     _save(

@@ -14,14 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from advice import selectors as advice_selectors
+from advice.encoding import render_sms_text
 from advice.models import Topic
-from messaging.encoding import render_sms_text, sms_size
+from messaging import outbound
 from messaging.models import Message
 from reminders.models import Broadcast, ReminderPlan
 
@@ -78,7 +78,7 @@ def advisory_plan(*, broadcast_id: int, max_chunks: int | None = None) -> int:
     """Create the advisory's messages; returns how many rows this call wrote (conflicts ignored)."""
     created = 0
     chunks = 0
-    texts: dict[tuple[str | None, bool], tuple[str, str, str, int | None] | None] = {}
+    texts: dict[tuple[str | None, bool], tuple[str, str, str] | None] = {}
     while max_chunks is None or chunks < max_chunks:
         with transaction.atomic():
             broadcast = (
@@ -112,7 +112,7 @@ def advisory_plan(*, broadcast_id: int, max_chunks: int | None = None) -> int:
                 )
                 for pk, number, language, channel, no_calls, bad in recipients
             ]
-            made = Message.objects.bulk_create([row for row in rows if row is not None], ignore_conflicts=True)
+            made = outbound.messages_schedule([row for row in rows if row is not None])
             broadcast.planned_up_to = recipients[-1][0]
             broadcast.total = Message.objects.filter(broadcast=broadcast).count()
             broadcast.save(update_fields=["planned_up_to", "total"])
@@ -123,7 +123,7 @@ def advisory_plan(*, broadcast_id: int, max_chunks: int | None = None) -> int:
 
 def _message(
     broadcast: Broadcast,
-    texts: dict[tuple[str | None, bool], tuple[str, str, str, int | None] | None],
+    texts: dict[tuple[str | None, bool], tuple[str, str, str] | None],
     contact_id: int,
     phone_number: str,
     language: str | None,
@@ -137,30 +137,26 @@ def _message(
         if text is None:
             texts[key] = None
         elif by_call and text.voice_text.strip():
-            texts[key] = (text.language, " ".join(text.voice_text.split()), "", None)
+            texts[key] = (text.language, " ".join(text.voice_text.split()), Message.Channel.VOICE)
         else:
-            body = render_sms_text(text.sms_text)
-            size = sms_size(body)
-            texts[key] = (text.language, body, size.encoding, size.segments)
+            texts[key] = (text.language, render_sms_text(text.sms_text), Message.Channel.SMS)
     found = texts[key]
     if found is None:
         return None
-    text_language, body, encoding, segments = found
-    return Message(
-        direction=Message.Direction.OUTBOUND,
-        channel=Message.Channel.VOICE if segments is None else Message.Channel.SMS,
+    text_language, body, channel = found
+    row = outbound.message_new(
+        channel=channel,
         purpose=Message.Purpose.ADVISORY,
-        broadcast=broadcast,
         contact_id=contact_id,
         phone_number=phone_number,
-        service_number="" if settings.TWILIO_MESSAGING_SERVICE_SID else settings.TWILIO_FROM_NUMBER,
         body=body,
+        broadcast=broadcast,
         language=text_language,
         topic_id=broadcast.topic_id,
-        state=Message.State.PENDING,
-        encoding=encoding,
-        segments=segments,
     )
+    if channel == Message.Channel.VOICE:  # spoken: no SMS segments
+        row.encoding, row.segments = "", None
+    return row
 
 
 def advisories_resume_planning(*, queue_planning: Callable[[int], object]) -> None:

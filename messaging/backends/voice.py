@@ -2,22 +2,16 @@
 earlier attempt placed it. Like the SMS backends (messaging.backends.base), one small
 interface; only the Twilio implementation knows Twilio's URLs, parameters and errors.
 
-`get_voice_backend()` returns the configured one (settings.VOICE_BACKEND): `twilio` in
-production, `console` in development, `locmem` in tests. One instance per process, so
-HTTP connections are reused.
+`get_voice_backend()` returns the configured one (settings.VOICE_BACKEND, registered with
+`messaging.backends.get_backend` as the channel "voice"): `twilio` in production, `console`
+in development, `locmem` in tests. One instance per process, so HTTP connections are reused.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
-from typing import Any, Protocol
-
-from django.conf import settings
-from django.core.signals import setting_changed
-from django.dispatch import receiver
-from django.utils.module_loading import import_string
+from typing import Protocol, cast
 
 from messaging.backends.base import SendError, Submitted
 
@@ -46,18 +40,8 @@ class VoiceBackend(Protocol):
         """
 
 
-@lru_cache(maxsize=4)
-def _backend(name: str) -> VoiceBackend:
-    backend_class = import_string(settings.VOICE_BACKENDS[name])
-    return backend_class()  # type: ignore[no-any-return]
-
-
 def get_voice_backend() -> VoiceBackend:
-    return _backend(settings.VOICE_BACKEND)
+    """The process's voice backend (VOICE_BACKEND), from the one registry of backends per channel."""
+    from messaging.backends import get_backend
 
-
-@receiver(setting_changed)
-def _reset(*, setting: str, **kwargs: Any) -> None:
-    """A backend reads its settings when built: build it again after they change (tests)."""
-    if setting.startswith(("VOICE_BACKEND", "TWILIO_")):
-        _backend.cache_clear()
+    return cast(VoiceBackend, get_backend("voice"))
