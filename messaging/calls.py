@@ -46,6 +46,7 @@ from messaging import outbound, ratelimit
 from messaging.backends.base import SendError, Submitted
 from messaging.backends.voice import OutgoingCall, VoiceBackend, get_voice_backend
 from messaging.models import Message
+from messaging.presend import NotBefore, presend_verdict
 from messaging.twilio_errors import Outcome
 from reminders import call_rules
 from reminders import services as reminder_services
@@ -237,27 +238,26 @@ class Refusal:
 
 
 def call_refusal(message: Message, now: datetime) -> Refusal | None:
-    """Why this reminder call may not be placed now, if it may not."""
+    """Why this call may not be placed now, if it may not.
+
+    First what only calls have: STOP by text stops everything; a person who went back to
+    texts, or who cannot be called (a permanent error, calls opted out), gets the reminder
+    as a text instead. Then the same pre-send checks as every message of its purpose,
+    registered by their owner (messaging.presend; reminders: pause, stopped, quiet hours,
+    the grace period, which is VOICE_GRACE_MINUTES for a call).
+    """
     contact = message.contact
     if contact is None:
         return Refusal("not sent: no contact")
     if contact.is_opted_out("sms"):
-        return Refusal("not sent: the number has opted out")  # STOP by text stops everything
+        return Refusal("not sent: the number has opted out")
+    verdict = presend_verdict(message, now)
+    if isinstance(verdict, NotBefore):
+        return Refusal(verdict.note, wait_until=verdict.at)
+    if verdict is not None:
+        return Refusal(verdict.note, missed=verdict.missed)
     plan = reminder_services.plan_of(contact)
-    if plan is None or not plan.has_reminders:
-        return Refusal("not sent: reminders were stopped")
-    if plan.is_paused(now):
-        return Refusal("not sent: reminders are paused")
-    if message.scheduled_for is not None and call_rules.too_late(scheduled_for=message.scheduled_for, now=now):
-        return Refusal(f"missed: more than {settings.VOICE_GRACE_MINUTES:g} minutes late", missed=True)
-    local = now.astimezone(reminder_services.contact_zone(contact))
-    quiet = reminder_services.quiet_hours()
-    if quiet.contains(local.time()):
-        if message.purpose == Message.Purpose.ADVISORY:
-            end = local.replace(hour=quiet.end.hour, minute=quiet.end.minute, second=0, microsecond=0)
-            return Refusal("held until the quiet hours end", wait_until=end if end > local else end + timedelta(days=1))
-        return Refusal("missed: the quiet hours began", missed=True)
-    if plan.channel != ReminderPlan.Channel.VOICE:
+    if plan is not None and plan.channel != ReminderPlan.Channel.VOICE:
         return Refusal("not called: reminders are texts again", as_text=True)
     if not contact.can_receive("voice"):
         return Refusal("not called: the number cannot be called", as_text=True)
