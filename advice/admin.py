@@ -99,7 +99,7 @@ PREVIEW_VALUES = {
 
 def preview_body(text: str, language: str) -> str:
     """The exact message a person receives: placeholders filled with examples, rendered as sent."""
-    from messaging.services import fill_placeholders  # the one filling rule the senders use
+    from advice.text import fill_placeholders  # the one filling rule the senders use
 
     params = dict(PREVIEW_VALUES)
     zone = TopicTranslation.objects.filter(topic__slug=Topic.ZONE_LOCAL, language_id=language).first()

@@ -20,8 +20,8 @@ from zoneinfo import available_timezones
 from django.conf import settings
 
 from advice.models import Language, Topic, TopicTranslation
+from advice.text import fill_placeholders
 from messaging.encoding import SmsSize, render_sms_text, sms_size
-from messaging.services import fill_placeholders
 from reminders.services import zone_city
 
 BUDGETS = {Topic.Kind.ADVICE: 3, Topic.Kind.REMINDER: 1, Topic.Kind.SYSTEM: 2}

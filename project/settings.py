@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "advice",
     "reminders",
     "messaging",
+    "privacy",
+    "conversation",
+    "sms",
 ]
 
 MIDDLEWARE = [
@@ -160,21 +163,22 @@ CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TASK_QUEUES = (Queue("replies"), Queue("bulk"), Queue("default"))
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
+    "sms.tasks.process_inbound": {"queue": "replies"},
+    # The name it had before the SMS channel was an app of its own (tasks queued before a deploy).
     "messaging.tasks.process_inbound": {"queue": "replies"},
     "messaging.tasks.send_message": {"queue": "replies"},
     "messaging.tasks.send_bulk": {"queue": "bulk"},
     "reminders.tasks.plan_advisory": {"queue": "bulk"},
 }
 REMINDER_TICK_SECONDS = env.get_float("REMINDER_TICK_SECONDS", default=15.0, minimum=1.0, maximum=60.0)
+SWEEP_INTERVAL_SECONDS = env.get_float("SWEEP_INTERVAL_SECONDS", default=30.0, minimum=1.0)
 CELERY_BEAT_SCHEDULE = {
-    "messaging-sweep": {
-        "task": "messaging.tasks.sweep",
-        "schedule": env.get_float("SWEEP_INTERVAL_SECONDS", default=30.0, minimum=1.0),
-    },
+    "messaging-sweep": {"task": "messaging.tasks.sweep", "schedule": SWEEP_INTERVAL_SECONDS},
+    "sms-sweep-inbound": {"task": "sms.tasks.sweep_inbound", "schedule": SWEEP_INTERVAL_SECONDS},
     # One task for all subscribers: it claims whatever is due (never a task per subscriber).
-    "privacy-retention": {"task": "messaging.tasks.retention", "schedule": 3600.0},
+    "privacy-retention": {"task": "privacy.tasks.retention", "schedule": 3600.0},
     # Twilio records left to delete after an erasure (a lost task, a failed attempt).
-    "privacy-twilio-delete": {"task": "messaging.tasks.twilio_delete", "schedule": 300.0},
+    "privacy-twilio-delete": {"task": "privacy.tasks.twilio_delete", "schedule": 300.0},
     "reminders-tick": {
         "task": "reminders.tasks.tick",
         "schedule": REMINDER_TICK_SECONDS,

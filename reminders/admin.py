@@ -25,11 +25,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from advice.models import Topic
-from messaging import privacy
 from messaging.admin import sees_personal_data
 from messaging.models import Message
 from messaging.phone import masked, to_e164
-from messaging.tasks import queue, twilio_delete
+from messaging.tasks import queue
+from privacy import services as privacy
+from privacy.tasks import twilio_delete
 from reminders import advisories, services
 from reminders.models import Broadcast, Subscriber
 from reminders.schedule import format_time, is_time_zone

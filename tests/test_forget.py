@@ -14,8 +14,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from advice.models import Topic
-from messaging import privacy, tasks
 from messaging.models import Message, ProviderDeletion
+from privacy import services as privacy
+from privacy import tasks
 from reminders.models import Subscriber, Suppression
 from reminders.scheduler import reminders_plan_due
 from reminders.suppression import is_suppressed, number_hmac
@@ -173,10 +174,10 @@ def test_the_erasure_waits_for_the_confirmation(text: Any, settings: Any) -> Non
 def test_an_erasure_whose_task_was_lost_is_finished_by_the_retention_task(
     text: Any, clock: Any, monkeypatch: Any
 ) -> None:
-    from messaging import tasks as message_tasks
+    from privacy import tasks as privacy_tasks
 
     # The erasure's task is lost (a worker killed, Redis flushed) after it was queued.
-    monkeypatch.setattr(message_tasks.forget_erase, "apply_async", lambda *args, **kwargs: None)
+    monkeypatch.setattr(privacy_tasks.forget_erase, "apply_async", lambda *args, **kwargs: None)
     text("KRAMP", sender=NUMBER)
     text("FORGET", sender=NUMBER)
     assert Subscriber.objects.get().opt_out_source == Subscriber.OptOutSource.FORGET

@@ -21,6 +21,8 @@ from django.utils import timezone
 
 from messaging.backends import SendError, get_backend
 from messaging.models import Message, ProviderDeletion
+from messaging.services import retry_delay
+from messaging.tasks import queue
 from reminders import services as subscriber_services
 from reminders.models import Subscriber
 from reminders.suppression import suppression_add, suppression_clear
@@ -33,11 +35,12 @@ FORGET_WAIT_FOR_CONFIRMATION = timedelta(hours=2)
 _UNFINISHED = (Message.State.PENDING, Message.State.SENDING)
 
 
-def contact_forget_requested(*, subscriber: Subscriber, inbound_id: int) -> None:
-    """FORGET was texted: from now on nothing but its one confirmation is sent to the number.
+def contact_forget_requested(*, subscriber: Subscriber) -> None:
+    """FORGET was texted or said: from now on nothing but its one confirmation is sent to the number.
 
-    Called inside the handling transaction; the erasure follows once the confirmation is
-    sent: a task queued on commit, FORGET_ERASE_AFTER_SECONDS later, that waits for it.
+    Called inside the handling transaction (conversation.services.respond). The channel that
+    carries the confirmation then schedules the erasure (`forget_erasure_schedule`); should
+    that be lost, the retention task finishes it.
     """
     suppression_add(number=subscriber.phone_number)
     subscriber_services.reminders_stop(subscriber=subscriber)
@@ -47,10 +50,17 @@ def contact_forget_requested(*, subscriber: Subscriber, inbound_id: int) -> None
     subscriber.is_opted_out = False
     subscriber_services.subscriber_opt_out(subscriber=subscriber, source=Subscriber.OptOutSource.FORGET)
 
-    def queue_erasure() -> None:
-        from messaging import tasks
 
-        tasks.queue(tasks.forget_erase, inbound_id, countdown=settings.FORGET_ERASE_AFTER_SECONDS)
+def forget_erasure_schedule(*, inbound_id: int) -> None:
+    """Erase the number that texted FORGET (message `inbound_id`) once its confirmation is sent.
+
+    A task queued on commit, FORGET_ERASE_AFTER_SECONDS later, that waits for the confirmation.
+    """
+
+    def queue_erasure() -> None:
+        from privacy import tasks
+
+        queue(tasks.forget_erase, inbound_id, countdown=settings.FORGET_ERASE_AFTER_SECONDS)
 
     transaction.on_commit(queue_erasure)
 
@@ -180,7 +190,7 @@ def provider_deletions_run(*, now: datetime | None = None, limit: int = 100) -> 
         except SendError as error:
             failed += 1
             attempts = row.attempts + 1
-            delay = _retry_delay(attempts)
+            delay = retry_delay(attempts)
             ProviderDeletion.objects.filter(pk=row.pk).update(
                 attempts=attempts, next_attempt_at=now + timedelta(seconds=delay), last_error=error.message[:300]
             )
@@ -199,12 +209,6 @@ def provider_deletions_run(*, now: datetime | None = None, limit: int = 100) -> 
     if deleted or failed:
         logger.info("Twilio records: %s deleted, %s to try again", deleted, failed)
     return Deletions(deleted, failed, next_due_in)
-
-
-def _retry_delay(attempts: int) -> float:
-    from messaging.services import retry_delay
-
-    return retry_delay(attempts)
 
 
 # --- Export -------------------------------------------------------------------------------
