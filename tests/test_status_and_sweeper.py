@@ -248,3 +248,28 @@ def test_the_largest_error_code_a_callback_may_carry_fits_postgresqls_column(cli
     assert response.status_code == 204
     reply.refresh_from_db()
     assert reply.error_code == 2147483647
+
+
+def test_a_message_queued_under_the_task_name_it_had_before_the_sms_app_is_still_answered(
+    client: Client, outbox: list[Any]
+) -> None:
+    from project.celery import app
+
+    post_signed(client, INBOUND_PATH, inbound_params(body="KRAMP"))  # its task is lost: queued before a deploy
+    inbound = Message.objects.get()
+
+    app.tasks["messaging.tasks.process_inbound"](inbound.pk)  # what a worker runs for that name
+
+    inbound.refresh_from_db()
+    assert inbound.state == Message.State.HANDLED
+    assert len(outbox) == 1
+
+
+def test_every_task_name_used_before_the_apps_were_split_still_has_a_task() -> None:
+    from project.celery import app
+
+    app.loader.import_default_modules()
+
+    old = ["messaging.tasks.process_inbound", "messaging.tasks.sweep", "messaging.tasks.send_message"]
+    old += ["messaging.tasks.forget_erase", "messaging.tasks.twilio_delete", "messaging.tasks.retention"]
+    assert [name for name in old if name not in app.tasks] == []
