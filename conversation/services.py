@@ -91,12 +91,14 @@ def respond(*, contact: Subscriber, text: str, channel: Channel, provider_opt_ou
     )
 
 
-def menu(*, contact: Subscriber, channel: Channel, note: str) -> Answer:
-    """The menu for this contact, changing nothing: the answer when their words could not be handled."""
+def menu(*, contact: Subscriber, channel: Channel, note: str, new_contact: bool = False) -> Answer:
+    """The menu for this contact, changing nothing: the answer when their words could not be handled.
+
+    `new_contact`: the caller has just inserted the contact (nothing was ever sent to it)."""
     found, note = _text(Reply(Topic.MENU), contact.language_id, channel, note)
     return Answer(
         contact=contact,
-        new_contact=False,
+        new_contact=new_contact,
         effect=Effect.NONE,
         note=note,
         language=contact.language_id,

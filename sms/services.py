@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from conversation.rules import Effect
 from conversation.services import Answer, menu, respond
-from messaging import queries, twilio_ids
+from messaging import privacy_notice, queries, twilio_ids
 from messaging.encoding import render_sms_text, sms_size
 from messaging.models import Message
 from messaging.phone import masked, to_e164
@@ -183,10 +183,11 @@ def _inbound_give_up(message_id: int, *, attempts: int, error: BaseException | N
             inbound = Message.objects.select_for_update().filter(pk=message_id).first()
             if inbound is None or inbound.state != Message.State.RECEIVED:
                 return None
+            new_number = subscriber_services.subscriber_locked(phone_number=inbound.phone_number) is None
             subscriber = subscriber_services.subscriber_get_for_update(phone_number=inbound.phone_number)
             inbound.note = f"{note}: not answered (opted out)"
             if not subscriber.is_opted_out:
-                answer = menu(contact=subscriber, channel="sms", note=f"{note}: menu")
+                answer = menu(contact=subscriber, channel="sms", note=f"{note}: menu", new_contact=new_number)
                 inbound.note = answer.note
                 reply = _reply_create(inbound, answer)
             inbound.subscriber = subscriber
@@ -266,6 +267,10 @@ def _reply_create(inbound: Message, answer: Answer) -> Message | None:
         )
         return None
     body = render_sms_text(answer.text)
+    # A new contact's first reply, and every reminder confirmation, say the number is stored.
+    body = privacy_notice.with_privacy_notice(
+        body, answer.text_language, topic=answer.topic.slug, first_reply=answer.new_contact
+    )
     size = sms_size(body)
     # Created claimed by this worker, which sends it as soon as this commits. If the worker
     # dies first, the sweeper finds a stale claim and asks Twilio before sending.

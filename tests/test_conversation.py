@@ -115,10 +115,10 @@ def test_it_switches_language_and_answers_in_the_new_one(
     ("word", "opening"),
     [
         ("HELP", "Leg cramp advice"),
-        ("HULP", "Advies bij beenkrampen"),
+        ("HULP", "Beenkrampen. Stuur een woord"),
         ("AIDE", "Crampes aux jambes"),
-        ("HILFE", "Rat bei Beinkrämpfen"),
-        ("INFO", "Advies bij beenkrampen"),
+        ("HILFE", "Beinkrämpfe. Senden Sie ein Wort"),
+        ("INFO", "Beenkrampen. Stuur een woord"),
     ],
 )
 def test_it_answers_help_words_with_the_menu(text: Any, outbox: list[Any], word: str, opening: str) -> None:
@@ -140,7 +140,7 @@ def test_the_menu_for_a_known_number_is_in_its_language(text: Any, outbox: list[
     text("KRAMPF")
     text("was soll ich tun")
 
-    assert outbox[-1].body.startswith("Rat bei Beinkrämpfen")
+    assert outbox[-1].body.startswith("Beinkrämpfe. Senden Sie ein Wort")
 
 
 @pytest.mark.parametrize(
@@ -225,7 +225,8 @@ def test_a_fifth_language_is_data(text: Any, outbox: list[Any]) -> None:
     reply = text("calambres")
 
     assert reply.language == "es"
-    assert outbox[0].body == "¿Calambre? Estire el músculo."
+    # The storage line under a first reply: English until the new language has its own.
+    assert outbox[0].body == "¿Calambre? Estire el músculo.\nWe store your number. Text FORGET to erase it."
     text("ES", sender="+32470999999")
     assert Subscriber.objects.get(phone_number="+32470999999").language_id == "es"
 

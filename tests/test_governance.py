@@ -19,6 +19,8 @@ pytestmark = pytest.mark.django_db
 
 NEW_EN = "Cramp? Stretch the muscle gently and walk a little."
 
+STORAGE_LINE = "\nWe store your number. Text FORGET to erase it."  # under a new number's first reply
+
 
 def member(name: str, *groups: str, superuser: bool = False) -> User:
     if superuser:
@@ -65,6 +67,7 @@ def topic_form_data(client: Client, topic: Topic, changes: dict[str, str]) -> di
         data[f"translations-{i}-language"] = language
         data[f"translations-{i}-sms_text"] = changes.get(language, f.initial.get("sms_text", f.instance.sms_text))
         data[f"translations-{i}-voice_text"] = f.initial.get("voice_text", f.instance.voice_text)
+        data[f"translations-{i}-voice_label"] = f.initial.get("voice_label", f.instance.voice_label)
     keywords = page.context["inline_admin_formsets"][1].formset
     data.update({"keywords-TOTAL_FORMS": len(keywords.forms), "keywords-INITIAL_FORMS": keywords.initial_form_count()})
     for i, f in enumerate(keywords.forms):
@@ -107,7 +110,7 @@ def test_it_keeps_sending_the_published_text_while_a_draft_waits(editor: User, t
     assert (draft.sms_text, draft.author) == (NEW_EN, editor)
     assert cramp_en().sms_text == published
     text("CRAMP", sender="+447700900123")
-    assert outbox[-1].body == published
+    assert outbox[-1].body == published + STORAGE_LINE
 
 
 def test_it_sends_the_new_text_once_a_clinician_approves_it(
@@ -123,7 +126,7 @@ def test_it_sends_the_new_text_once_a_clinician_approves_it(
     assert response.status_code == 302
     assert cramp_en().sms_text == NEW_EN
     text("CRAMP", sender="+447700900123")
-    assert outbox[-1].body == NEW_EN
+    assert outbox[-1].body == NEW_EN + STORAGE_LINE
     draft.refresh_from_db()
     assert (draft.status, draft.reviewer) == (TextDraft.Status.APPROVED, clinician)
     assert cramp_en().review_due == datetime.date(2029, 6, 10)  # CONTENT_REVIEW_YEARS after the fixed clock

@@ -25,7 +25,8 @@ def test_remind_alone_subscribes_at_the_default_times_and_confirms_them(text: An
 
     assert reply.body == (
         "Reminders on: you will get a short reminder at 09:00, 13:00, 17:00 (Belgian time). To change the times, "
-        "text REMIND and new times, such as REMIND 9 12:30 17. PAUSE to pause, STOP to stop."
+        "text REMIND and new times, such as REMIND 9 12:30 17. PAUSE to pause, STOP to stop.\n"
+        "We store your number. Text FORGET to erase it."
     )
     person = subscriber()
     assert person.reminder_times == ["09:00", "13:00", "17:00"]
@@ -91,7 +92,10 @@ def test_quiet_hours_refusal_in_french(text: Any) -> None:
 def test_what_is_not_a_time_is_answered_not_guessed(text: Any) -> None:
     reply = text("HERINNER 25u")
 
-    assert reply.body == "Sorry, 25u is geen uur dat ik begrijp. Stuur HERINNER en de uren, bv. HERINNER 9 12u30 17."
+    assert reply.body == (
+        "Sorry, 25u is geen uur dat ik begrijp. Stuur HERINNER en de uren, bv. HERINNER 9 12u30 17.\n"
+        "We bewaren uw nummer. Wissen: stuur VERGEET MIJ."  # the first reply to this number
+    )
     assert subscriber().reminder_times == []
 
 
