@@ -85,8 +85,13 @@ def test_no_spoken_text_has_what_reads_badly_aloud() -> None:
         for text in (translation.voice_text, translation.voice_label):
             aloud = _read_aloud(text)
             assert UNSPEAKABLE.findall(aloud) == [], where
-            assert re.findall(r"\b[A-ZÄÖÜÉÈ]{2,}\b", aloud) == [], ("a word in capitals", where)
-            assert "SMS" not in text and "sms" not in text.split(), where
+            # "SMS" is the one exception, in French only: Belgian French speakers say "un SMS" as a
+            # word, and "message écrit" could be a letter or an e-mail (the content review's finding).
+            allowed = {"SMS"} if translation.language_id == "fr" else set()
+            capitals = set(re.findall(r"\b[A-ZÄÖÜÉÈ]{2,}\b", aloud)) - allowed
+            assert capitals == set(), ("a word in capitals", where)
+            if not allowed:
+                assert "sms" not in text.lower(), where
             if translation.topic.slug != Topic.VOICE_TEXT_OPTED_OUT:
                 assert not re.search(TEXT_INSTRUCTION[translation.language_id], aloud), where
             assert "  " not in text and text == text.strip(), where

@@ -51,25 +51,25 @@ DIGITS = {"cramp": 1, "prevention": 2, "causes": 3, "doctor": 4, "about": 5, "ma
 LABELS = {
     "cramp": {
         "en": "what to do during a cramp",
-        "nl": "wat te doen bij kramp",
+        "nl": "hulp bij kramp",
         "fr": "savoir que faire pendant une crampe",
         "de": "Hilfe bei einem Krampf",
     },
     "prevention": {
         "en": "how to prevent cramps",
-        "nl": "het voorkomen van krampen",
-        "fr": "prévenir les crampes",
-        "de": "die Vorbeugung",
+        "nl": "advies om krampen te voorkomen",
+        "fr": "savoir comment prévenir les crampes",
+        "de": "Hinweise zur Vorbeugung",
     },
     "causes": {
         "en": "the causes of cramps",
         "nl": "de oorzaken van krampen",
         "fr": "connaître les causes des crampes",
-        "de": "die Ursachen",
+        "de": "Informationen zu den Ursachen",
     },
     "doctor": {
         "en": "when to see a doctor",
-        "nl": "de vraag wanneer u naar de arts moet",
+        "nl": "advies over wanneer u best naar de arts gaat",
         "fr": "savoir quand consulter un médecin",
         "de": "Hinweise zum Arztbesuch",
     },
@@ -81,27 +81,27 @@ LABELS = {
     },
     "magnesium": {
         "en": "magnesium",
-        "nl": "magnesium",
-        "fr": "le magnésium",
-        "de": "Magnesium",
+        "nl": "informatie over magnesium",
+        "fr": "en savoir plus sur le magnésium",
+        "de": "Informationen zu Magnesium",
     },
     "heat": {
-        "en": "heat and intense effort",
-        "nl": "hitte en zware inspanning",
-        "fr": "la chaleur et les efforts intenses",
-        "de": "Hitze und starke Anstrengung",
+        "en": "advice on heat and intense effort",
+        "nl": "advies bij hitte en zware inspanning",
+        "fr": "savoir que faire en cas de chaleur et d'efforts intenses",
+        "de": "Hinweise bei Hitze und starker Anstrengung",
     },
     "doctor-exam": {
         "en": "what the doctor examines",
-        "nl": "het onderzoek door de arts",
+        "nl": "informatie over het onderzoek door de arts",
         "fr": "savoir ce que le médecin examine",
-        "de": "die Untersuchung beim Arzt",
+        "de": "Informationen zur Untersuchung beim Arzt",
     },
     "source": {
         "en": "where this advice comes from",
         "nl": "de bron van dit advies",
         "fr": "savoir d'où viennent ces conseils",
-        "de": "die Herkunft dieser Ratschläge",
+        "de": "Informationen zur Herkunft dieser Ratschläge",
     },
 }
 
@@ -128,7 +128,7 @@ VOICE_TEXTS = {
         "en": "Leg cramps are prolonged, painful contractions of the leg muscles. Most often they affect the "
         "calf, sometimes the foot or the thigh. They often come at night and on waking. A cramp starts "
         "suddenly. The muscle is hard and painful, and you cannot use it. A cramp usually goes away on its own. "
-        "Cramps affect people of all ages, but especially the elderly. Women seem to suffer from them more "
+        "Cramps affect people of all ages, but especially older people. Women seem to suffer from them more "
         "often, especially during pregnancy.",
         "nl": "Beenkrampen zijn aanhoudende, pijnlijke samentrekkingen van de beenspieren. Meestal gaat het om de "
         "kuit, soms om de voet of de dij. Ze treden vaak op tijdens de nacht en bij het ontwaken. Een kramp "
@@ -142,7 +142,7 @@ VOICE_TEXTS = {
         "mais surtout les personnes âgées. Les femmes en souffriraient plus souvent, surtout pendant la "
         "grossesse.",
         "de": "Beinkrämpfe sind anhaltende, schmerzhafte Verkrampfungen der Beinmuskeln. Meist ist die Wade "
-        "betroffen, manchmal der Fuß oder der Oberschenkel. Sie treten oft nachts und beim Aufwachen auf. Ein "
+        "betroffen, manchmal der Fuß oder der Oberschenkel. Die Krämpfe treten oft nachts und beim Aufwachen auf. Ein "
         "Krampf kommt plötzlich. Der Muskel ist hart und schmerzt, und Sie können ihn nicht benutzen. Meist "
         "vergeht der Krampf von selbst. Krämpfe betreffen Menschen jeden Alters, vor allem aber ältere Menschen. "
         "Frauen sollen häufiger betroffen sein, besonders in der Schwangerschaft.",
@@ -199,13 +199,14 @@ VOICE_TEXTS = {
     },
     "doctor-exam": {
         "en": "The doctor will examine your legs: the skin, the blood circulation, tenderness, fluid retention or "
-        "varicose veins, and the condition of the muscles. The doctor will also take a blood sample. It measures, "
-        "among other things, the salts, also called minerals, the blood sugar and the thyroid function.",
+        "varicose veins, and the condition of the muscles. The doctor will also take a blood sample. Among "
+        "other things, it is used to measure the salts, also called minerals, the blood sugar, and the thyroid "
+        "function.",
         "nl": "De arts onderzoekt uw benen: de huid, de bloedsomloop, drukpijn, vochtophoping of spataders, en de "
         "toestand van de spieren. De arts neemt ook een bloedstaal. Daarmee meet de arts onder meer de zouten, "
         "ook mineralen genoemd, de bloedsuiker en de schildklierwerking.",
-        "fr": "Le médecin examine vos jambes : la peau, la circulation, la douleur à la pression, un œdème, des "
-        "varices, et l'état des muscles. Une prise de sang mesure notamment les sels minéraux, le sucre dans le "
+        "fr": "Le médecin examine vos jambes : la peau, la circulation sanguine, la douleur à la pression, un œdème, des "
+        "varices, et l'état des muscles. Une prise de sang permet de mesurer notamment les sels minéraux, le sucre dans le "
         "sang et la fonction de la thyroïde.",
         "de": "Der Arzt untersucht Ihre Beine: die Haut, die Durchblutung, die Druckempfindlichkeit, "
         "Wassereinlagerungen oder Krampfadern, und den Zustand der Muskeln. Er nimmt außerdem Blut ab. Damit misst "
@@ -253,34 +254,34 @@ VOICE_TEXTS = {
     },
     "reminder-drink": {
         "en": "A reminder. You can prevent leg cramps by drinking enough to stay well hydrated.",
-        "nl": "Een herinnering. U kunt beenkrampen voorkomen door voldoende te drinken.",
+        "nl": "Ter herinnering: U kunt beenkrampen voorkomen door voldoende te drinken.",
         "fr": "Un rappel. Vous pouvez prévenir les crampes aux jambes en buvant suffisamment pour bien vous hydrater.",
-        "de": "Eine Erinnerung. Sie können Beinkrämpfen vorbeugen, indem Sie genug trinken, um ausreichend mit "
+        "de": "Zur Erinnerung: Sie können Beinkrämpfen vorbeugen, indem Sie genug trinken, um ausreichend mit "
         "Flüssigkeit versorgt zu sein.",
     },
     "reminder-alcohol-caffeine": {
         "en": "A reminder. To prevent leg cramps, it is advisable to drink less alcohol and caffeine.",
-        "nl": "Een herinnering. Om krampen te voorkomen, beperkt u best alcohol en cafeïne.",
+        "nl": "Ter herinnering: Om krampen te voorkomen, beperkt u best alcohol en cafeïne.",
         "fr": "Un rappel. Pour prévenir les crampes aux jambes, il est conseillé de réduire la consommation "
         "d'alcool et de caféine.",
-        "de": "Eine Erinnerung. Um Beinkrämpfen vorzubeugen, ist es ratsam, weniger Alkohol und Koffein zu sich "
+        "de": "Zur Erinnerung: Um Beinkrämpfen vorzubeugen, ist es ratsam, weniger Alkohol und Koffein zu sich "
         "zu nehmen.",
     },
     "reminder-salt-sugar": {
         "en": "A reminder. In case of intense effort and very high temperatures, it is advisable to add salt and "
         "sugar to the water.",
-        "nl": "Een herinnering. Bij zware inspanningen en zeer hoge temperaturen is het aangeraden zout en suiker "
+        "nl": "Ter herinnering: Bij zware inspanningen en zeer hoge temperaturen is het aangeraden zout en suiker "
         "aan het water toe te voegen.",
         "fr": "Un rappel. En cas d'efforts intenses et de températures très élevées, il est conseillé d'ajouter "
         "du sel et du sucre à l'eau.",
-        "de": "Eine Erinnerung. Bei starker Anstrengung und sehr hohen Temperaturen ist es ratsam, dem Wasser "
+        "de": "Zur Erinnerung: Bei starker Anstrengung und sehr hohen Temperaturen ist es ratsam, dem Wasser "
         "Salz und Zucker zuzusetzen.",
     },
     "reminder-stretch": {
         "en": "A reminder. If a cramp comes, you can relax the muscle by stretching it.",
-        "nl": "Een herinnering. Krijgt u kramp, dan kunt u de spier ontspannen door ze te rekken.",
+        "nl": "Ter herinnering: Krijgt u kramp, dan kunt u de spier ontspannen door ze te rekken.",
         "fr": "Un rappel. En cas de crampe, vous pouvez détendre le muscle en l'étirant.",
-        "de": "Eine Erinnerung. Bei einem Krampf können Sie den Muskel lösen, indem Sie ihn dehnen.",
+        "de": "Zur Erinnerung: Bei einem Krampf können Sie den Muskel lösen, indem Sie ihn dehnen.",
     },
 }
 
@@ -302,7 +303,7 @@ PROMPTS = {
             "en": "For English, press {digit}.",
             "nl": "Voor Nederlands, druk op {digit}.",
             "fr": "Pour le français, tapez {digit}.",
-            "de": "Für Deutsch drücken Sie die {digit}.",
+            "de": "Drücken Sie die {digit} für Deutsch.",
         },
     ),
     "voice-menu-item": (
@@ -311,7 +312,7 @@ PROMPTS = {
             "en": "For {label}, press {digit}.",
             "nl": "Voor {label}, druk op {digit}.",
             "fr": "Pour {label}, tapez {digit}.",
-            "de": "Für {label} drücken Sie die {digit}.",
+            "de": "Drücken Sie die {digit} für {label}.",
         },
     ),
     "voice-menu-end": (
@@ -340,7 +341,7 @@ PROMPTS = {
             "menu, press zero.",
             "nl": "Om dit opnieuw te horen, druk op één. Om het als tekstbericht te ontvangen, druk op twee. Om "
             "terug te gaan naar het menu, druk op nul.",
-            "fr": "Pour réécouter ce conseil, tapez un. Pour le recevoir par message écrit, tapez deux. Pour "
+            "fr": "Pour réécouter ce message, tapez un. Pour le recevoir par SMS, tapez deux. Pour "
             "revenir au menu, tapez zéro.",
             "de": "Um das noch einmal zu hören, drücken Sie die Eins. Um es als Textnachricht zu erhalten, "
             "drücken Sie die Zwei. Um zum Menü zurückzukehren, drücken Sie die Null.",
@@ -351,7 +352,7 @@ PROMPTS = {
         {
             "en": "To hear this again, press one. To go back to the menu, press zero.",
             "nl": "Om dit opnieuw te horen, druk op één. Om terug te gaan naar het menu, druk op nul.",
-            "fr": "Pour réécouter ce conseil, tapez un. Pour revenir au menu, tapez zéro.",
+            "fr": "Pour réécouter ce message, tapez un. Pour revenir au menu, tapez zéro.",
             "de": "Um das noch einmal zu hören, drücken Sie die Eins. Um zum Menü zurückzukehren, drücken Sie "
             "die Null.",
         },
@@ -360,7 +361,7 @@ PROMPTS = {
         "Voice: a key that is not an option",
         {
             "en": "Sorry, that is not an option.",
-            "nl": "Sorry, dat is geen mogelijke keuze.",
+            "nl": "Sorry, dat is geen geldige keuze.",
             "fr": "Désolé, ce choix n'existe pas.",
             "de": "Diese Auswahl gibt es leider nicht.",
         },
@@ -371,7 +372,7 @@ PROMPTS = {
             "en": "We did not hear a choice.",
             "nl": "We hebben geen keuze gehoord.",
             "fr": "Nous n'avons pas entendu de choix.",
-            "de": "Wir haben keine Auswahl gehört.",
+            "de": "Wir haben leider keine Eingabe erhalten.",
         },
     ),
     "voice-goodbye": (
@@ -388,7 +389,7 @@ PROMPTS = {
         {
             "en": "We are sending it to you as a text message.",
             "nl": "We sturen het u als tekstbericht.",
-            "fr": "Nous vous l'envoyons par message écrit.",
+            "fr": "Nous vous l'envoyons par SMS.",
             "de": "Wir schicken es Ihnen als Textnachricht.",
         },
     ),
@@ -399,8 +400,8 @@ PROMPTS = {
             "to this number.",
             "nl": "U hebt de tekstberichten van deze dienst stopgezet. Wilt u ze opnieuw ontvangen? Stuur dan het "
             "woord {start} in een tekstbericht naar dit nummer.",
-            "fr": "Vous avez arrêté les messages écrits de ce service. Pour les recevoir à nouveau, envoyez le mot "
-            "{start} par message à ce numéro.",
+            "fr": "Vous avez arrêté les SMS de ce service. Pour les recevoir à nouveau, envoyez le mot {start} par "
+            "SMS à ce numéro.",
             "de": "Sie haben die Textnachrichten dieses Dienstes abbestellt. Um sie wieder zu erhalten, senden Sie "
             "das Wort {start} als Textnachricht an diese Nummer.",
         },
