@@ -642,7 +642,7 @@ class ReviewForm(forms.ModelForm[TextDraft]):
         fields = ["comment"]
 
     def clean_test_number(self) -> str:
-        from messaging.phone import to_e164
+        from contacts.phone import to_e164
 
         raw = str(self.cleaned_data.get("test_number") or "").strip()
         if "_send_test" not in self.data:

@@ -19,27 +19,25 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Literal
 
 from advice import selectors as advice_selectors
 from advice.models import Topic
 from advice.selectors import TopicText
 from advice.text import UNFILLED_PLACEHOLDER, fill_placeholders
+from contacts import services as contact_services
+from contacts.models import CHANNELS, Channel, Contact
+from contacts.phone import language_for_number
 from conversation.rules import Decision, Effect, decide
-from messaging.phone import language_for_number
 from privacy import services as privacy
-from reminders import services as subscriber_services
-from reminders.models import Subscriber
+from reminders import services as reminder_services
 from reminders.services import Reply
 
 logger = logging.getLogger(__name__)
 
-Channel = Literal["sms", "voice"]
-
 
 @dataclass(frozen=True)
 class Answer:
-    contact: Subscriber  # the number's contact, locked: inserted by `respond` when new
+    contact: Contact  # the number's contact, locked: inserted by `respond` when new
     new_contact: bool  # inserted by this answer: nothing was ever sent to the number
     effect: Effect
     note: str  # what was understood and done, for the message log (never the words themselves)
@@ -56,12 +54,12 @@ class Answer:
         return self.topic.slug if self.topic is not None else None
 
 
-def respond(*, contact: Subscriber, text: str, channel: Channel, provider_opt_out_type: str = "") -> Answer:
+def respond(*, contact: Contact, text: str, channel: Channel, provider_opt_out_type: str = "") -> Answer:
     """Understand `text` from this contact on `channel`, apply it, and choose the answer.
 
     `contact`: the number's contact, locked by the caller for its transaction
-    (`subscriber_locked`), or, for a number never seen, a new unsaved one
-    (`Subscriber(phone_number=...)`): it is inserted here once the words are understood,
+    (`contact_locked`), or, for a number never seen, a new unsaved one
+    (`Contact(phone_number=...)`): it is inserted here once the words are understood,
     with the language of its first keyword. If the same number's other message inserted it
     first, the rules run again on that row.
     `provider_opt_out_type`: Twilio's OptOutType (SMS): it already handled an exact STOP or
@@ -73,7 +71,7 @@ def respond(*, contact: Subscriber, text: str, channel: Channel, provider_opt_ou
     contact, decision, new_contact = _contact_and_decision(contact, text, channel, provider_opt_out_type)
     chosen = _apply(decision, contact, text, channel)
     if decision.effect == Effect.FORGET:
-        privacy.contact_forget_requested(subscriber=contact)
+        privacy.contact_forget_requested(contact=contact)
     note = decision.note
     if chosen is not None and chosen.topic != decision.reply_topic:
         note = f"{note} -> {chosen.topic}"
@@ -91,7 +89,7 @@ def respond(*, contact: Subscriber, text: str, channel: Channel, provider_opt_ou
     )
 
 
-def menu(*, contact: Subscriber, channel: Channel, note: str, new_contact: bool = False) -> Answer:
+def menu(*, contact: Contact, channel: Channel, note: str, new_contact: bool = False) -> Answer:
     """The menu for this contact, changing nothing: the answer when their words could not be handled.
 
     `new_contact`: the caller has just inserted the contact (nothing was ever sent to it)."""
@@ -110,8 +108,8 @@ def menu(*, contact: Subscriber, channel: Channel, note: str, new_contact: bool 
 
 
 def _contact_and_decision(
-    contact: Subscriber, text: str, channel: Channel, provider_opt_out_type: str
-) -> tuple[Subscriber, Decision, bool]:
+    contact: Contact, text: str, channel: Channel, provider_opt_out_type: str
+) -> tuple[Contact, Decision, bool]:
     """The contact (inserted when new), what the words ask, and whether the contact is new.
 
     A new number's row is inserted once its words are understood, with the language of its
@@ -124,38 +122,45 @@ def _contact_and_decision(
             index=advice_selectors.keyword_index(),
             stored_language=contact.language_id,
             number_language=language_for_number(contact.phone_number),
-            is_opted_out=contact.is_opted_out,
+            is_opted_out=contact.is_opted_out(channel),
             twilio_opt_out_type=provider_opt_out_type if channel == "sms" else "",
-            is_paused=contact.is_paused(),
+            is_paused=reminder_services.contact_is_paused(contact),
             answered_while_opted_out=channel == "voice",
         )
         if not new_contact:
             return contact, decision, False
         contact.language_id = decision.remember_language
-        if subscriber_services.subscriber_insert(subscriber=contact):
+        if contact_services.contact_insert(contact=contact):
             return contact, decision, True
-        existing = subscriber_services.subscriber_locked(phone_number=contact.phone_number)
+        existing = contact_services.contact_locked(phone_number=contact.phone_number)
         assert existing is not None, "a conflicting row is committed before the insert returns"
         contact = existing
 
 
-def _apply(decision: Decision, contact: Subscriber, text: str, channel: Channel) -> Reply | None:
+def _apply(decision: Decision, contact: Contact, text: str, channel: Channel) -> Reply | None:
     """Make the decision's change; returns the service message or topic to answer with."""
     if decision.remember_language:
-        subscriber_services.subscriber_set_language(subscriber=contact, language=decision.remember_language)
+        contact_services.contact_set_language(contact=contact, language=decision.remember_language)
     if decision.effect == Effect.OPT_OUT:
-        subscriber_services.subscriber_opt_out(subscriber=contact, source=Subscriber.OptOutSource.KEYWORD)
+        for consent in _consents(channel):
+            contact_services.contact_opt_out(contact=contact, channel=consent, source=Contact.OptOutSource.KEYWORD)
     elif decision.effect == Effect.OPT_IN:
-        subscriber_services.subscriber_opt_in(subscriber=contact)
+        for consent in _consents(channel):
+            contact_services.contact_opt_in(contact=contact, channel=consent)
     elif decision.effect == Effect.REMIND:
-        return subscriber_services.reminders_subscribe(subscriber=contact, text=text)
+        return reminder_services.reminders_subscribe(contact=contact, text=text)
     elif decision.effect == Effect.PAUSE:
-        return subscriber_services.reminders_pause(subscriber=contact, text=text)
+        return reminder_services.reminders_pause(contact=contact, text=text)
     elif decision.effect == Effect.RESUME:
-        return subscriber_services.reminders_resume(subscriber=contact)
+        return reminder_services.reminders_resume(contact=contact)
     if decision.reply_topic is None:
         return None
     return Reply(decision.reply_topic)
+
+
+def _consents(channel: Channel) -> tuple[Channel, ...]:
+    """What STOP and START change, by the channel they came by: texted, everything; said on a call, calls."""
+    return CHANNELS if channel == "sms" else (channel,)
 
 
 def _text(chosen: Reply | None, language: str | None, channel: Channel, note: str) -> tuple[TopicText | None, str]:

@@ -25,14 +25,14 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from advice.models import Topic
+from contacts import services as contact_services
+from contacts.models import Contact
+from contacts.phone import masked
 from messaging import queries, ratelimit, twilio_ids
 from messaging.backends import OutgoingSms, SendError, get_backend
 from messaging.encoding import sms_size
 from messaging.models import BULK_PURPOSES, PROVIDER_STATUS_RANK, Message
-from messaging.phone import masked
 from messaging.twilio_errors import Outcome, classify
-from reminders import services as subscriber_services
-from reminders.models import Subscriber
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ def message_send(*, message_id: int) -> SendResult:
     )
     if not claimed:
         return SendResult("skipped")
-    return message_deliver(message=Message.objects.select_related("subscriber").get(pk=message_id))
+    return message_deliver(message=Message.objects.select_related("contact").get(pk=message_id))
 
 
 def message_deliver(*, message: Message) -> SendResult:
@@ -135,12 +135,12 @@ def message_deliver(*, message: Message) -> SendResult:
 
 def _refusal(message: Message) -> str:
     """Why this message must not go out now, if it must not."""
-    subscriber = message.subscriber
-    if subscriber is None:
+    contact = message.contact
+    if contact is None:
         return ""
-    if subscriber.undeliverable_at is not None:
-        return f"not sent: the number is undeliverable ({subscriber.undeliverable_reason})"
-    if subscriber.is_opted_out and message.purpose != Message.Purpose.OPT_OUT_CONFIRMATION:
+    if contact.sms_undeliverable_at is not None:
+        return f"not sent: the number is undeliverable ({contact.sms_undeliverable_reason})"
+    if contact.sms_opted_out and message.purpose != Message.Purpose.OPT_OUT_CONFIRMATION:
         return "not sent: the number has opted out"
     return ""
 
@@ -154,15 +154,15 @@ def record_submitted(message: Message, sid: str, status: str) -> SendResult:
 def record_failed_attempt(message: Message, error: SendError) -> SendResult:
     code = f" (error {error.code})" if error.code else ""
     if error.outcome == Outcome.OPTED_OUT:
-        if message.subscriber_id:
-            subscriber_services.subscriber_opt_out_by_id(
-                subscriber_id=message.subscriber_id, source=Subscriber.OptOutSource.CARRIER
+        if message.contact_id:
+            contact_services.contact_opt_out_by_id(
+                contact_id=message.contact_id, channel="sms", source=Contact.OptOutSource.CARRIER
             )
         return record_final(message, Message.State.FAILED, error=error, note=f"the number opted out at Twilio{code}")
     if error.outcome == Outcome.BAD_NUMBER:
-        if message.subscriber_id:
-            subscriber_services.subscriber_mark_undeliverable(
-                subscriber_id=message.subscriber_id, reason=f"Twilio error {error.code}: {error.message}"
+        if message.contact_id:
+            contact_services.contact_mark_undeliverable(
+                contact_id=message.contact_id, channel="sms", reason=f"Twilio error {error.code}: {error.message}"
             )
         return record_final(message, Message.State.FAILED, error=error, note=f"the number cannot receive SMS{code}")
     if error.outcome == Outcome.FAILED:
@@ -361,13 +361,13 @@ def _apply_status(sid: str, status: str, code: int | None, message_ref: str) -> 
     if advanced and code is not None:
         Message.objects.filter(pk=message.pk).update(error_code=code, error_message=f"Twilio error {code}")
         outcome = classify(code=code)
-        if message.subscriber_id and outcome == Outcome.OPTED_OUT:
-            subscriber_services.subscriber_opt_out_by_id(
-                subscriber_id=message.subscriber_id, source=Subscriber.OptOutSource.CARRIER
+        if message.contact_id and outcome == Outcome.OPTED_OUT:
+            contact_services.contact_opt_out_by_id(
+                contact_id=message.contact_id, channel="sms", source=Contact.OptOutSource.CARRIER
             )
-        elif message.subscriber_id and outcome == Outcome.BAD_NUMBER:
-            subscriber_services.subscriber_mark_undeliverable(
-                subscriber_id=message.subscriber_id, reason=f"Twilio error {code} on delivery"
+        elif message.contact_id and outcome == Outcome.BAD_NUMBER:
+            contact_services.contact_mark_undeliverable(
+                contact_id=message.contact_id, channel="sms", reason=f"Twilio error {code} on delivery"
             )
     logger.info("message %s status %s%s", message.pk, status, "" if advanced else " (older than known: kept)")
     return True

@@ -1,7 +1,7 @@
 """What each text costs to send: characters, encoding and SMS segments per topic and language.
 
 Budgets (issue 7): an advice reply at most 3 segments, the menu at most 2, a reminder exactly 1
-(it goes to every subscriber, several times a day), any other service message at most 2. A
+(it goes to everyone with reminders, several times a day), any other service message at most 2. A
 text with placeholders is measured as people receive it at worst: filled with the most
 reminder times, the longest zone name, the longest unreadable input a reply quotes. A text
 that can carry the storage line (messaging.privacy_notice: any reply can be a new contact's
@@ -23,9 +23,9 @@ from django.conf import settings
 
 from advice.models import Language, Topic, TopicTranslation
 from advice.text import fill_placeholders
+from contacts.time_zones import zone_city
 from messaging.encoding import SmsSize, render_sms_text, sms_size
 from messaging.privacy_notice import can_carry_privacy_notice, with_privacy_notice
-from reminders.services import zone_city
 
 BUDGETS = {Topic.Kind.ADVICE: 3, Topic.Kind.REMINDER: 1, Topic.Kind.SYSTEM: 2}
 MENU_BUDGET = 2

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "axes",
     "simple_history",
     "advice",
+    "contacts",
     "reminders",
     "messaging",
     "privacy",
@@ -175,7 +176,7 @@ SWEEP_INTERVAL_SECONDS = env.get_float("SWEEP_INTERVAL_SECONDS", default=30.0, m
 CELERY_BEAT_SCHEDULE = {
     "messaging-sweep": {"task": "messaging.tasks.sweep", "schedule": SWEEP_INTERVAL_SECONDS},
     "sms-sweep-inbound": {"task": "sms.tasks.sweep_inbound", "schedule": SWEEP_INTERVAL_SECONDS},
-    # One task for all subscribers: it claims whatever is due (never a task per subscriber).
+    # One task for all reminder plans: it claims whatever is due (never a task per contact).
     "privacy-retention": {"task": "privacy.tasks.retention", "schedule": 3600.0},
     # Twilio records left to delete after an erasure (a lost task, a failed attempt).
     "privacy-twilio-delete": {"task": "privacy.tasks.twilio_delete", "schedule": 300.0},
@@ -429,6 +430,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "advice": {"level": LOG_LEVEL},
+        "contacts": {"level": LOG_LEVEL},
         "reminders": {"level": LOG_LEVEL},
         "messaging": {"level": LOG_LEVEL},
         "privacy": {"level": LOG_LEVEL},

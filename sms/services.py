@@ -31,17 +31,17 @@ from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
+from contacts import services as contact_services
+from contacts.models import Contact
+from contacts.phone import masked, to_e164
 from conversation.rules import Effect
 from conversation.services import Answer, menu, respond
 from messaging import privacy_notice, queries, twilio_ids
 from messaging.encoding import render_sms_text, sms_size
 from messaging.models import Message
-from messaging.phone import masked, to_e164
-from messaging.rows import insert_row, save_fields
 from messaging.services import error_place, retry_delay
 from privacy import services as privacy
-from reminders import services as subscriber_services
-from reminders.models import Subscriber
+from project.rows import insert_row, save_fields
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ MAX_STORED_VALUE = 10_000  # characters kept of any one webhook parameter
 # (a lost database connection, a deadlock); a failure that repeats is a bug or poison
 # input, and the person gets the menu instead of silence.
 INBOUND_MAX_ATTEMPTS = 3
-# One number's messages are handled one at a time anyway (its subscriber row is locked):
+# One number's messages are handled one at a time anyway (its contact row is locked):
 # queueing more of them per sweep only lets one number crowd out everyone else.
 SWEEP_PER_NUMBER = 5
 
@@ -183,17 +183,17 @@ def _inbound_give_up(message_id: int, *, attempts: int, error: BaseException | N
             inbound = Message.objects.select_for_update().filter(pk=message_id).first()
             if inbound is None or inbound.state != Message.State.RECEIVED:
                 return None
-            new_number = subscriber_services.subscriber_locked(phone_number=inbound.phone_number) is None
-            subscriber = subscriber_services.subscriber_get_for_update(phone_number=inbound.phone_number)
+            new_number = contact_services.contact_locked(phone_number=inbound.phone_number) is None
+            contact = contact_services.contact_get_for_update(phone_number=inbound.phone_number)
             inbound.note = f"{note}: not answered (opted out)"
-            if not subscriber.is_opted_out:
-                answer = menu(contact=subscriber, channel="sms", note=f"{note}: menu", new_contact=new_number)
+            if not contact.is_opted_out("sms"):
+                answer = menu(contact=contact, channel="sms", note=f"{note}: menu", new_contact=new_number)
                 inbound.note = answer.note
                 reply = _reply_create(inbound, answer)
-            inbound.subscriber = subscriber
+            inbound.contact = contact
             inbound.state = Message.State.FAILED
-            inbound.language = subscriber.language_id or ""
-            inbound.save(update_fields=["subscriber", "state", "language", "note", "updated_at"])
+            inbound.language = contact.language_id or ""
+            inbound.save(update_fields=["contact", "state", "language", "note", "updated_at"])
     except Exception as fallback_error:
         # Not even the menu could be made: record the failure alone, so it is not tried again.
         inbound_note = f"{note}; the menu failed too ({error_place(fallback_error)})"
@@ -227,9 +227,9 @@ def inbound_sms_handle(*, message_id: int) -> Message | None:
                 return None
             # The number's row lock serialises its messages across workers, so that "FR" then
             # "KRAMP" sent a second apart are answered in order and the hourly cap is exact.
-            contact = subscriber_services.subscriber_locked(phone_number=inbound.phone_number)
+            contact = contact_services.contact_locked(phone_number=inbound.phone_number)
             answer = respond(
-                contact=contact or Subscriber(phone_number=inbound.phone_number),
+                contact=contact or Contact(phone_number=inbound.phone_number),
                 text=inbound.body,
                 channel="sms",
                 provider_opt_out_type=str(inbound.params.get("OptOutType", "")),
@@ -238,10 +238,10 @@ def inbound_sms_handle(*, message_id: int) -> Message | None:
             reply = _reply_create(inbound, answer)
             if answer.effect == Effect.FORGET:
                 privacy.forget_erasure_schedule(inbound_id=inbound.pk)
-            inbound.subscriber = answer.contact
+            inbound.contact = answer.contact
             inbound.state = Message.State.HANDLED
             inbound.language = answer.language or ""
-            save_fields(inbound, ["subscriber", "state", "language", "note", "updated_at"])
+            save_fields(inbound, ["contact", "state", "language", "note", "updated_at"])
     except IntegrityError:
         # Another run created this message's reply first (SQLite has no row locks).
         logger.info("inbound message %s was handled by another worker", message_id)
@@ -278,7 +278,7 @@ def _reply_create(inbound: Message, answer: Answer) -> Message | None:
         direction=Message.Direction.OUTBOUND,
         channel=Message.Channel.SMS,
         purpose=Message.Purpose.OPT_OUT_CONFIRMATION if answer.is_opt_out_confirmation else Message.Purpose.REPLY,
-        subscriber=contact,
+        contact=contact,
         phone_number=contact.phone_number,
         service_number=_reply_sender(inbound),
         body=body,
@@ -295,7 +295,7 @@ def _reply_create(inbound: Message, answer: Answer) -> Message | None:
     return reply
 
 
-def _replies_last_hour(contact: Subscriber) -> int:
+def _replies_last_hour(contact: Contact) -> int:
     # Replies only: reminders, advisories and the missed rows an outage leaves are not the
     # person asking, and must not cost the most active reminder users their answers.
     return queries.replies_count_since(contact.pk, timezone.now() - timedelta(hours=1))

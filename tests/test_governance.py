@@ -14,6 +14,7 @@ from django.test import Client
 from advice import review
 from advice.models import Keyword, Source, TextDraft, Topic, TopicTranslation
 from advice.selectors import keyword_index_clear, topic_text
+from tests.support.people import make_contact, plan
 
 pytestmark = pytest.mark.django_db
 
@@ -318,9 +319,9 @@ def test_an_editor_cannot_approve_their_own_keyword_even_as_superuser() -> None:
 @pytest.mark.parametrize(
     ("role", "allowed", "refused"),
     [
-        ("editors", ["/admin/advice/topic/", "/admin/advice/keyword/add/"], ["/admin/reminders/subscriber/"]),
+        ("editors", ["/admin/advice/topic/", "/admin/advice/keyword/add/"], ["/admin/contacts/contact/"]),
         ("clinicians", ["/admin/advice/textdraft/", "/admin/advice/source/add/"], ["/admin/advice/keyword/add/"]),
-        ("operators", ["/admin/reminders/subscriber/", "/admin/messaging/message/"], ["/admin/advice/keyword/add/"]),
+        ("operators", ["/admin/contacts/contact/", "/admin/messaging/message/"], ["/admin/advice/keyword/add/"]),
     ],
 )
 def test_each_role_reaches_its_pages_only(role: str, allowed: list[str], refused: list[str]) -> None:
@@ -364,13 +365,12 @@ def test_an_advisory_sends_the_published_text_while_a_draft_waits(
     editor: User, outbox: list[Any], settings: Any, django_capture_on_commit_callbacks: Any, shared_redis: str
 ) -> None:
     from reminders import services as reminder_services
-    from reminders.models import Subscriber
 
     settings.REMINDER_QUIET_HOURS = "00:00-00:00"
-    person = Subscriber.objects.create(
+    person = make_contact(
         phone_number="+32470000001", language_id="nl", reminder_times=["09:00"], time_zone="Europe/Brussels"
     )
-    reminder_services.subscriber_reschedule(person)
+    reminder_services.plan_reschedule(plan(person))
     heat = TopicTranslation.objects.get(topic__slug=Topic.HEAT, language="nl")
     review.draft_save(translation=heat, sms_text="ONTWERP, niet goedgekeurd.", voice_text="", author=editor)
     operator = logged_in(member("olga", "operators"))

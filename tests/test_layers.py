@@ -26,21 +26,18 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS = ("advice", "contacts", "messaging", "reminders", "privacy", "conversation", "sms", "voice")
 APPS = (*LAYERS, "project")
 
-# Debt, until the contacts branch (issue 9) lands: the contact still lives in `reminders`,
-# so the outbound layer (`messaging`) reads it there, and the contact's admin page (erase,
-# export) sits in `reminders`; the content admin measures SMS sizes with `messaging.encoding`.
+# Debt, until the outbound branch (issue 9) lands: the content admin measures SMS sizes with
+# `messaging.encoding` and sends previews through messaging (with the phone helpers of
+# contacts), and the bulk senders read the reminder rules (`messaging.bulk`).
 KNOWN_CYCLES: set[frozenset[str]] = {
     frozenset({"messaging", "reminders"}),
     frozenset({"advice", "messaging"}),
     frozenset({"advice", "reminders"}),
-    frozenset({"privacy", "reminders"}),
-    frozenset({"messaging", "privacy"}),
-    frozenset({"advice", "privacy"}),
 }
 KNOWN_UPWARD: set[tuple[str, str]] = {
     ("advice", "messaging"),
+    ("advice", "contacts"),
     ("messaging", "reminders"),
-    ("reminders", "privacy"),
 }
 KNOWN_PRIVATE_IMPORTS: set[tuple[str, str, str]] = {("messaging.leases", "messaging.ratelimit", "_client")}
 # Relations that point up, each with its reason:
@@ -48,10 +45,7 @@ KNOWN_PRIVATE_IMPORTS: set[tuple[str, str, str]] = {("messaging.leases", "messag
 #   per contact (a unique constraint on both columns) and the admin counts an advisory's
 #   progress from them. The outbound code never reads it (no import); moving it would take a
 #   table of advisory messages in `reminders`, a data migration of the log, for no behaviour.
-KNOWN_UPWARD_RELATIONS: set[tuple[str, str]] = {
-    ("messaging.models", "reminders.Broadcast"),
-    ("messaging.models", "reminders.Subscriber"),  # until the contacts branch lands
-}
+KNOWN_UPWARD_RELATIONS: set[tuple[str, str]] = {("messaging.models", "reminders.Broadcast")}
 
 _RELATIONS = {"ForeignKey", "OneToOneField", "ManyToManyField"}
 
@@ -158,6 +152,12 @@ def test_apps_import_each_other_in_one_direction_only() -> None:
     cycles = {frozenset({a, b}) for a, targets in graph.items() for b in targets if a != b and _reaches(graph, b, a)}
 
     assert cycles <= KNOWN_CYCLES, f"new import cycle between apps: {cycles - KNOWN_CYCLES}"
+
+
+def test_contacts_sit_below_reminders_and_messaging() -> None:
+    # The person behind a number knows nothing of what is sent to them or when: the reminder
+    # plan follows a contact through contacts.services.on_reachability_change.
+    assert app_graph().get("contacts", set()) <= {"advice"}
 
 
 def test_no_private_name_is_imported_from_another_module() -> None:

@@ -13,10 +13,11 @@ from django.db import transaction
 
 from advice.models import Topic, TopicTranslation
 from advice.selectors import topic_text
+from contacts.models import Channel, Contact
+from contacts.services import contact_locked
 from conversation.rules import Effect
-from conversation.services import Answer, Channel, respond
-from reminders.models import Subscriber
-from reminders.services import subscriber_locked
+from conversation.services import Answer, respond
+from reminders.models import ReminderPlan
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +28,7 @@ GERMAN_CRAMP_SPOKEN = "Ein Krampf? Strecken Sie das Bein und ziehen Sie die Zehe
 
 def say(text: str, channel: Channel, number: str = NUMBER) -> Answer:
     with transaction.atomic():
-        contact = subscriber_locked(phone_number=number) or Subscriber(phone_number=number)
+        contact = contact_locked(phone_number=number) or Contact(phone_number=number)
         return respond(contact=contact, text=text, channel=channel)
 
 
@@ -42,7 +43,7 @@ def test_it_answers_crampe_said_on_a_call_with_the_french_cramp_topic_as_it_is_s
     assert answer.text == _texts("cramp", "fr").get().voice_text
     assert answer.text.startswith("Une crampe à la jambe ?")
     assert answer.new_contact
-    assert Subscriber.objects.get(phone_number=NUMBER).language_id == "fr"  # the same effect as a text
+    assert Contact.objects.get(phone_number=NUMBER).language_id == "fr"  # the same effect as a text
 
 
 def test_the_same_words_texted_get_the_sms_text_never_the_voice_text() -> None:
@@ -88,7 +89,7 @@ def test_reminders_said_on_a_call_set_the_same_times_and_answer_with_the_placeho
     answer = say("RAPPEL 8h30 19h", "voice")
 
     assert answer.effect == Effect.REMIND
-    assert Subscriber.objects.get().reminder_times == ["08:30", "19:00"]
+    assert ReminderPlan.objects.get().reminder_times == ["08:30", "19:00"]
     assert answer.topic_slug == Topic.REMINDERS_ON
     assert "08:30" in answer.text and "19:00" in answer.text
     assert "{" not in answer.text
@@ -105,11 +106,36 @@ def test_a_spoken_text_with_unfilled_placeholders_is_never_said_the_menu_is() ->
     assert "unfilled {start}, {end}: menu" in answer.note
 
 
-def test_stop_said_on_a_call_is_confirmed_on_the_call() -> None:
+def test_stop_said_on_a_call_stops_calls_only_and_is_confirmed_on_the_call() -> None:
     answer = say("stop", "voice")
 
     assert answer.effect == Effect.OPT_OUT
     assert answer.topic_slug == Topic.OPTED_OUT and answer.is_opt_out_confirmation
+    contact = Contact.objects.get()
+    assert contact.calls_opted_out and contact.calls_opt_out_source == Contact.OptOutSource.KEYWORD
+    assert not contact.sms_opted_out
+    assert say("crampe", "sms").topic_slug == "cramp"  # still texting with us
+
+
+def test_stop_texted_stops_everything_and_start_texted_brings_everything_back() -> None:
+    say("STOP", "sms")
+    contact = Contact.objects.get()
+    assert contact.sms_opted_out and contact.calls_opted_out
+
+    say("START", "sms")
+
+    contact.refresh_from_db()
+    assert not contact.sms_opted_out and not contact.calls_opted_out
+
+
+def test_start_said_on_a_call_opts_back_in_to_calls_only() -> None:
+    say("STOP", "sms")
+
+    answer = say("start", "voice")
+
+    contact = Contact.objects.get()
+    assert answer.effect == Effect.OPT_IN and answer.topic_slug == Topic.OPTED_IN
+    assert not contact.calls_opted_out and contact.sms_opted_out
 
 
 def test_a_person_who_stopped_texts_and_calls_us_is_answered_on_the_call() -> None:
@@ -127,7 +153,8 @@ def test_forget_said_on_a_call_marks_the_contact_for_erasure_as_texted_forget_do
 
     answer = say("FORGET", "voice")
 
-    contact = Subscriber.objects.get()
+    contact, plan = Contact.objects.get(), ReminderPlan.objects.get()
     assert answer.effect == Effect.FORGET and answer.topic_slug == Topic.FORGOTTEN
-    assert contact.is_opted_out and contact.opt_out_source == Subscriber.OptOutSource.FORGET
-    assert contact.reminder_times == [] and contact.next_reminder_at is None
+    assert contact.sms_opted_out and contact.sms_opt_out_source == Contact.OptOutSource.FORGET
+    assert contact.calls_opted_out
+    assert plan.reminder_times == [] and plan.next_reminder_at is None
