@@ -1,11 +1,9 @@
-"""Text helpers: folding what people type into comparable words (case, accents, punctuation,
-spacing), and filling a service message's {placeholders}."""
+"""Folding what people type into comparable words: case, accents, punctuation, spacing."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 # Letters that NFKD does not decompose into a base letter and an accent.
@@ -21,14 +19,3 @@ def normalize_text(text: str) -> str:
 
 def words(text: str) -> list[str]:
     return normalize_text(text).split()
-
-
-# A placeholder a text still holds after filling: such a text is never sent.
-UNFILLED_PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
-
-
-def fill_placeholders(text: str, params: Mapping[str, str]) -> str:
-    """Put the values into a service message's {placeholders}; other braces stay as written."""
-    for name, value in params.items():
-        text = text.replace("{" + name + "}", value)
-    return text

@@ -21,9 +21,9 @@ import logging
 from dataclasses import dataclass
 
 from advice import selectors as advice_selectors
+from advice.encoding import UNFILLED_PLACEHOLDER, fill_placeholders
 from advice.models import Topic
 from advice.selectors import TopicText
-from advice.text import UNFILLED_PLACEHOLDER, fill_placeholders
 from contacts import services as contact_services
 from contacts.models import CHANNELS, Channel, Contact
 from contacts.phone import language_for_number

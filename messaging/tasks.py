@@ -14,7 +14,7 @@ from celery import shared_task
 from django.conf import settings
 from kombu.exceptions import OperationalError
 
-from messaging import bulk, leases, services
+from messaging import bulk, leases, outbound, services
 
 logger = logging.getLogger(__name__)
 
@@ -31,14 +31,14 @@ def queue(task: Any, *args: Any, countdown: float | None = None) -> bool:
     return True
 
 
-def _retry_if_asked(result: services.SendResult, message_id: int) -> None:
+def _retry_if_asked(result: outbound.SendResult, message_id: int) -> None:
     if result.retry_in is not None:
         queue(send_message, message_id, countdown=result.retry_in)
 
 
 @shared_task(name="messaging.tasks.send_message")
 def send_message(message_id: int) -> None:
-    _retry_if_asked(services.message_send(message_id=message_id), message_id)
+    _retry_if_asked(outbound.message_send(message_id=message_id), message_id)
 
 
 @shared_task(name="messaging.tasks.send_bulk")
@@ -58,7 +58,17 @@ def send_bulk(lease: str | None = None) -> None:
             return
         leases.release(lease)
     except redis.exceptions.RedisError as exc:
-        logger.error("bulk sender: Redis unavailable (%s); the next reminder tick starts again", exc)
+        logger.error("bulk sender: Redis unavailable (%s); beat's start_senders starts again", exc)
+
+
+@shared_task(name="messaging.tasks.start_senders")
+def start_senders() -> None:
+    """Beat, every SMS_BULK_START_SECONDS: start bulk senders when scheduled messages wait.
+
+    Whoever schedules messages (the reminder tick, an advisory's planning) only writes rows;
+    this is what starts sending them, and restarts it after a lost task or a Redis outage.
+    """
+    start_bulk_senders()
 
 
 def start_bulk_senders() -> int:

@@ -24,7 +24,7 @@ from contacts.models import Contact
 from contacts.suppression import suppression_add, suppression_clear
 from messaging.backends import SendError, get_backend
 from messaging.models import Message, ProviderDeletion
-from messaging.services import retry_delay
+from messaging.outbound import retry_delay
 from messaging.tasks import queue
 from reminders import services as reminder_services
 

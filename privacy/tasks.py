@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from messaging.services import retry_delay
+from messaging.outbound import retry_delay
 from messaging.tasks import queue
 from privacy import services
 

@@ -5,7 +5,7 @@ Exactly-once rests on the database, not on Celery:
 - an inbound message has at most one reply (a unique constraint), so processing it twice
   cannot answer twice;
 - a reply is created already claimed (`sending`) by the worker that decided it, which
-  delivers it once this commits (`messaging.services.message_deliver`).
+  delivers it once this commits (`messaging.outbound.deliver`).
 
 What a text means and what it changes is the conversation's (`conversation.services.respond`);
 this module holds what is SMS about it: Twilio's parameters, the row per message, the hourly
@@ -31,15 +31,15 @@ from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
+from advice.encoding import render_sms_text
 from contacts import services as contact_services
 from contacts.models import Contact
 from contacts.phone import masked, to_e164
 from conversation.rules import Effect
 from conversation.services import Answer, menu, respond
-from messaging import privacy_notice, queries, twilio_ids
-from messaging.encoding import render_sms_text, sms_size
+from messaging import outbound, privacy_notice, queries, twilio_ids
 from messaging.models import Message
-from messaging.services import error_place, retry_delay
+from messaging.outbound import error_place, retry_delay
 from privacy import services as privacy
 from project.rows import insert_row, save_fields
 
@@ -124,7 +124,7 @@ def inbound_sms_record(*, params: Mapping[str, str]) -> InboundRecorded:
 
 @dataclass(frozen=True)
 class InboundHandled:
-    reply: Message | None  # claimed for sending: `message_deliver` it
+    reply: Message | None  # claimed for sending: `outbound.deliver` it
     retry_in: float | None = None  # seconds until handling should be tried again
 
 
@@ -216,7 +216,7 @@ def _inbound_give_up(message_id: int, *, attempts: int, error: BaseException | N
 def inbound_sms_handle(*, message_id: int) -> Message | None:
     """Understand one recorded inbound SMS, apply what it asks, and create its reply.
 
-    Returns the reply, already claimed for sending (`message_deliver` it once this has
+    Returns the reply, already claimed for sending (`outbound.deliver` it once this has
     committed), or None when nothing is sent. Safe to run twice: the second run finds the
     message handled.
     """
@@ -271,16 +271,14 @@ def _reply_create(inbound: Message, answer: Answer) -> Message | None:
     body = privacy_notice.with_privacy_notice(
         body, answer.text_language, topic=answer.topic.slug, first_reply=answer.new_contact
     )
-    size = sms_size(body)
     # Created claimed by this worker, which sends it as soon as this commits. If the worker
-    # dies first, the sweeper finds a stale claim and asks Twilio before sending.
-    reply = Message(
-        direction=Message.Direction.OUTBOUND,
-        channel=Message.Channel.SMS,
+    # dies first, the sweeper finds a stale claim and asks Twilio before sending. From the
+    # number the person texted, so the conversation stays in one thread.
+    reply = outbound.message_new(
         purpose=Message.Purpose.OPT_OUT_CONFIRMATION if answer.is_opt_out_confirmation else Message.Purpose.REPLY,
         contact=contact,
         phone_number=contact.phone_number,
-        service_number=_reply_sender(inbound),
+        sender=outbound.sender_for(texted=inbound.service_number),
         body=body,
         language=answer.text_language,
         topic=answer.topic,
@@ -288,8 +286,6 @@ def _reply_create(inbound: Message, answer: Answer) -> Message | None:
         state=Message.State.SENDING,
         claimed_at=timezone.now(),
         attempts=1,
-        encoding=size.encoding,
-        segments=size.segments,
     )
     insert_row(reply)
     return reply
@@ -299,14 +295,6 @@ def _replies_last_hour(contact: Contact) -> int:
     # Replies only: reminders, advisories and the missed rows an outage leaves are not the
     # person asking, and must not cost the most active reminder users their answers.
     return queries.replies_count_since(contact.pk, timezone.now() - timedelta(hours=1))
-
-
-def _reply_sender(inbound: Message) -> str:
-    """Answer from the number the person texted, so the conversation stays in one thread."""
-    if settings.TWILIO_MESSAGING_SERVICE_SID:
-        return ""
-    ours = to_e164(inbound.service_number) if inbound.service_number.startswith("+") else None
-    return ours or settings.TWILIO_FROM_NUMBER
 
 
 # --- Sweeping -----------------------------------------------------------------------------

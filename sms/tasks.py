@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from messaging import services as outbound
+from messaging import outbound
 from messaging.tasks import queue, send_message
 from sms import services
 
@@ -22,7 +22,7 @@ def process_inbound(message_id: int) -> None:
         queue(process_inbound, message_id, countdown=handled.retry_in)
     if handled.reply is not None:
         # Sent here rather than queued, to save a round trip through the broker.
-        result = outbound.message_deliver(message=handled.reply)
+        result = outbound.deliver(message=handled.reply)
         if result.retry_in is not None:
             queue(send_message, handled.reply.pk, countdown=result.retry_in)
 

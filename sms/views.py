@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from messaging import services as outbound
+from messaging import services as message_services
 from messaging.tasks import queue
 from messaging.twilio_signature import twilio_signature_required
 from sms import services, tasks
@@ -32,7 +32,7 @@ def inbound_sms(request: HttpRequest) -> HttpResponse:
 @require_POST
 @twilio_signature_required
 def sms_status(request: HttpRequest) -> HttpResponse:
-    update = outbound.message_status_update(params=request.POST.dict(), message_ref=request.GET.get("m", ""))
+    update = message_services.message_status_update(params=request.POST.dict(), message_ref=request.GET.get("m", ""))
     if update.refused:
         return HttpResponse(f"Refused: {update.refused}.\n", status=400, content_type="text/plain")
     return HttpResponse(status=204)
