@@ -7,7 +7,7 @@ minute:
 1. claim: the tick writing one call row per occurrence (SELECT ... FOR UPDATE SKIP LOCKED
    over the due plans, the rows, the next occurrences), then a placer claiming all 10,000
    rows at once (SKIP LOCKED, pending -> sending), each timed;
-2. no limit (VOICE_CALLS_PER_SECOND=0): every call placed through messaging.calls (checks,
+2. no limit (VOICE_CALLS_PER_SECOND=0): every call placed through reminders.calls (checks,
    the attempt named on the row, `calls.create` through the real `twilio` client, the
    answer recorded), in calls per second measured at the stand-in;
 3. the measured rate at VOICE_CALLS_PER_SECOND=1 (60 calls) and =10 (600 calls): the
@@ -165,7 +165,7 @@ def machine() -> str:
 
 def place_all(limit: int | None = None) -> float:
     """Place waiting calls until none wait (or `limit` are placed); returns the seconds it took."""
-    from messaging import calls
+    from reminders import calls
 
     started = time.perf_counter()
     placed = 0
@@ -211,8 +211,8 @@ def main() -> None:
         from django.conf import settings
         from django.db import connection
 
-        from messaging import calls
         from messaging.models import Message
+        from reminders import calls
         from reminders.scheduler import reminders_plan_due
 
         results: dict[str, object] = {"machine": machine(), "when": datetime.now(UTC).isoformat(), "due": args.due}

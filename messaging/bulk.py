@@ -53,7 +53,7 @@ def batch_size() -> int:
 
 
 def _waiting(now: datetime) -> Q:
-    # Texts only: reminder calls are placed by messaging.calls, at the calls-per-second limit.
+    # Texts only: reminder calls are placed by reminders.calls, at the calls-per-second limit.
     return Q(state=Message.State.PENDING, purpose__in=BULK_PURPOSES, channel=Message.Channel.SMS) & (
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     )

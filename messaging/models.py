@@ -129,7 +129,7 @@ class Message(models.Model):
             models.UniqueConstraint(fields=["reply_to"], name="one_reply_per_inbound_message"),
             # One message per reminder occurrence and per advisory recipient, however many
             # schedulers race or retry. Per channel: a reminder call that reached nobody
-            # is followed by the same reminder as a text (messaging.calls), once.
+            # is followed by the same reminder as a text (reminders.calls), once.
             models.UniqueConstraint(
                 fields=["contact", "slot", "channel"],
                 condition=Q(purpose="reminder"),

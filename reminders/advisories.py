@@ -130,7 +130,7 @@ def _message(
     by_call: bool = False,
 ) -> Message | None:
     """The advisory's row for one contact: a call saying the topic's voice text to people who
-    chose reminder calls (placed by messaging.calls), else a text."""
+    chose reminder calls (placed by reminders.calls), else a text."""
     key = (language, bool(by_call))
     if key not in texts:
         text = advice_selectors.topic_text(broadcast.topic.slug, language)

@@ -16,13 +16,13 @@ from django.utils import timezone
 
 from advice.models import Topic, TopicTranslation
 from contacts.models import Contact
-from messaging import bulk, calls
+from messaging import bulk
 from messaging.backends.base import SendError, Submitted
 from messaging.backends.locmem_voice import LocmemVoiceBackend
 from messaging.backends.voice import OutgoingCall, get_voice_backend
 from messaging.models import Message
 from messaging.twilio_errors import Outcome
-from reminders import advisories
+from reminders import advisories, calls
 from reminders.models import ReminderPlan
 from reminders.scheduler import reminders_plan_due
 from tests.conftest import Clock, sign

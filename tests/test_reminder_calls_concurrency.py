@@ -13,9 +13,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from messaging import calls
 from messaging.backends.locmem_voice import LocmemVoiceBackend
 from messaging.models import Message
+from reminders import calls
 from reminders.scheduler import reminders_plan_due
 from tests.support.people import make_contacts
 from tests.test_reminder_concurrency import race

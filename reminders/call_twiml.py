@@ -25,10 +25,10 @@ from advice.models import Language, Topic
 from advice.voice import SAY_MAX_CHARACTERS
 from contacts.models import Contact
 from contacts.phone import masked
-from messaging.calls import TWIML_PATH, attempts_of
 from messaging.models import Message
 from reminders import services as reminder_services
 from reminders.call_rules import MACHINE_ANSWERS
+from reminders.calls import TWIML_PATH, attempts_of
 
 logger = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from messaging import call_twiml, calls
-from messaging.views import twilio_signature_required
+from messaging.twilio_signature import twilio_signature_required
+from reminders import call_twiml, calls
 
 
 def _twiml(xml: str) -> HttpResponse:

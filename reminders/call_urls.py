@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from messaging import call_views
+from reminders import call_views
 
 app_name = "reminder-calls"
 
