@@ -308,7 +308,9 @@ def test_spoken_words_go_through_the_keyword_rules(phone: Any, language: str, wo
     call.say(words)
 
     assert call.heard[0].text == " ".join(voice_text(topic, language).split())
-    assert call.row.call_steps.get(sequence=1).heard == words
+    step = call.row.call_steps.get(sequence=1)
+    assert (step.input, step.heard, step.topic.slug if step.topic else None) == ("speech", "", topic)
+    assert call.row.body == f"1: {words}\n"  # erased and blanked by retention with every message's text
 
 
 def test_words_that_name_no_topic_are_not_an_option_and_never_stop_anything(phone: Any) -> None:
@@ -649,3 +651,40 @@ def test_the_fallback_apologises_in_four_languages_without_the_database(
     root = check_twiml(response.content)
     assert [say.get("language") for say in root.iter("Say")] == ["nl-BE", "fr-BE", "de-DE", "en-GB"]
     assert root.find("Hangup") is not None
+
+
+# --- The admin ---------------------------------------------------------------------------------
+
+
+def staff_client(name: str, *codes: str, group: str = "") -> Client:
+    from django.contrib.auth.models import Group, Permission, User
+
+    user = User.objects.create_user(name, password="pw", is_staff=True)
+    for code in codes:
+        user.user_permissions.add(Permission.objects.get(codename=code))
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_calls_are_read_only_in_the_admin_with_their_steps_masked_without_the_permission(phone: Any) -> None:
+    known_caller(language="fr")
+    call = phone("+32470555666").say("crampe en pleine nuit")
+    row = call.row
+    operator = staff_client("operator", group="operators")
+    editor = staff_client("editor", "view_call", "view_callstep", "view_message")
+
+    for url in ("/admin/voice/call/", f"/admin/voice/call/{row.pk}/change/"):
+        seen = operator.get(url)
+        assert seen.status_code == 200, url
+        assert "+32470555666" in seen.content.decode()
+        hidden = editor.get(url).content.decode()
+        assert "470555666" not in hidden and "+32470***666" in hidden
+        assert "pleine nuit" not in hidden
+    page = operator.get(f"/admin/voice/call/{row.pk}/change/").content.decode()
+    assert "crampe en pleine nuit" in page and "voice-after-topic" in page
+    assert "Save" not in page
+    # Beside the contact's texts in the message log.
+    assert operator.get(f"/admin/messaging/message/?subscriber__id__exact={row.subscriber_id}").status_code == 200

@@ -14,9 +14,6 @@ from messaging.admin import sees_personal_data
 from messaging.phone import masked
 from voice.models import Call, CallStep
 
-# What the caller said is as personal as a message's text.
-PERSONAL_STEP_FIELDS = frozenset({"heard"})
-
 
 class CallStepInline(admin.TabularInline[CallStep, Call]):
     model = CallStep
@@ -37,14 +34,6 @@ class CallStepInline(admin.TabularInline[CallStep, Call]):
     )
     fields = readonly_fields
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        if sees_personal_data(request):
-            return list(self.readonly_fields)
-        return [name for name in self.readonly_fields if name not in PERSONAL_STEP_FIELDS]
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return self.get_fields(request, obj)
-
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -60,7 +49,7 @@ class CallAdmin(admin.ModelAdmin[Call]):
     search_fields = ["provider_sid"]
     inlines = [CallStepInline]
     fieldsets = [
-        (None, {"fields": ["caller", "service_number", "subscriber", "language", "note"]}),
+        (None, {"fields": ["caller", "service_number", "subscriber", "language", "note", "body"]}),
         (_("Twilio"), {"fields": ["provider_sid", "provider_status", "duration", "created_at"]}),
     ]
     readonly_fields = [
@@ -69,6 +58,7 @@ class CallAdmin(admin.ModelAdmin[Call]):
         "subscriber",
         "language",
         "note",
+        "body",
         "provider_sid",
         "provider_status",
         "duration",
@@ -86,12 +76,12 @@ class CallAdmin(admin.ModelAdmin[Call]):
 
     def get_fieldsets(self, request: HttpRequest, obj: Call | None = None) -> Any:
         return [
-            (title, {"fields": [_personal_free(str(name), request) for name in options["fields"]]})
+            (title, {"fields": [free for name in options["fields"] if (free := _personal_free(str(name), request))]})
             for title, options in self.fieldsets or []
         ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Call | None = None) -> Any:
-        return [_personal_free(name, request) for name in self.readonly_fields]
+        return [free for name in self.readonly_fields if (free := _personal_free(name, request))]
 
     @admin.display(description=_("caller"))
     def caller(self, obj: Call) -> str:
@@ -121,4 +111,7 @@ class CallAdmin(admin.ModelAdmin[Call]):
 
 
 def _personal_free(name: str, request: HttpRequest) -> str:
-    return "masked_caller" if name == "caller" and not sees_personal_data(request) else name
+    """A field for someone without the personal-data permission: the number masked, the words left out."""
+    if sees_personal_data(request):
+        return name
+    return {"caller": "masked_caller", "body": ""}.get(name, name)

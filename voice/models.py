@@ -2,7 +2,9 @@
 
 The call itself is a `messaging.Message` (channel "voice", direction "in", Twilio's CallSid
 as its provider SID), so it sits in the message log beside the contact's texts and goes
-wherever they go (retention, erasure, counts). Its steps live here.
+wherever they go (retention, erasure, counts). Its steps live here. What a caller said is
+kept in the call's text (`body`, one line per step), never in a step, so that erasure and
+retention, which blank every message's text, blank it too.
 
 A step is unique on (call, sequence): every answer names, in the URLs it gives Twilio, the
 sequence number of the step that follows, so a request Twilio repeats (it may send the same
@@ -39,7 +41,12 @@ class CallStep(models.Model):
     where = models.CharField(_("where"), max_length=10, choices=Where.choices)
     input = models.CharField(_("input"), max_length=6, choices=Input.choices, blank=True)
     heard = models.CharField(
-        _("pressed or said"), max_length=200, blank=True, help_text=_("The key pressed, or the words recognised.")
+        _("pressed"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "The key pressed (a status callback: the status). Words said are in the call's text, erased with it."
+        ),
     )
     said = models.CharField(
         _("answered with"), max_length=300, blank=True, help_text=_("The prompts and topic the caller heard, in order.")

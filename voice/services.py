@@ -515,13 +515,18 @@ def _record(caller: Caller, step: Step, answer: Answer, effects: Effects) -> Non
                 sequence=step.sequence,
                 where=step.where,
                 input=step.input,
-                heard=step.heard,
+                heard=step.digits,
                 said=answer.said[:300],
                 language=language,
                 topic=effects.topic,
                 text_message=text_message,
             )
             changed = []
+            if step.speech:
+                # The words go in the call's text, which erasure and retention blank with every
+                # message's: the step keeps only that something was said, and what it was taken for.
+                call.body = f"{call.body}{step.sequence}: {step.speech}\n"[-MAX_STORED_VALUE:]
+                changed.append("body")
             if language and call.language != language:
                 call.language = language
                 changed.append("language")
