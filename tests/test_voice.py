@@ -688,3 +688,21 @@ def test_calls_are_read_only_in_the_admin_with_their_steps_masked_without_the_pe
     assert "Save" not in page
     # Beside the contact's texts in the message log.
     assert operator.get(f"/admin/messaging/message/?subscriber__id__exact={row.subscriber_id}").status_code == 200
+
+
+# --- ./run call ------------------------------------------------------------------------------------
+
+
+def test_the_call_command_plays_keys_and_prints_the_transcript(outbox: list[Any]) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("call", "+32470123456", "2", "1", "2", "say:magnésium", "-", "-", "--inline", stdout=out)
+
+    transcript = out.getvalue()
+    assert f"[fr-BE Polly.Isabelle-Neural] {prompt('voice-greeting', 'fr')}" in transcript
+    assert "> presses 1" in transcript and "(hangs up)" in transcript
+    assert "→ text message to +32470123456 [fr, submitted]" in transcript
+    assert len(outbox) == 1
