@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+import time
 from dataclasses import dataclass
 
-from advice.models import Language, Topic, TopicTranslation
-from advice.selectors import fallback_languages
+from django.conf import settings as django_settings
+from django.db import connection
+
+from advice.models import Language, Topic
 
 logger = logging.getLogger(__name__)
 
@@ -41,13 +45,62 @@ class Line:
     slug: str  # the prompt or topic it says, for the call's steps
 
 
+@dataclass(frozen=True)
+class MenuTopic:
+    digit: int
+    slug: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What changes rarely: the languages' voices, the menu's digits, the advice topics."""
+
+    voices: list[Voice]  # the languages a call can speak, in priority order
+    menu: list[MenuTopic]  # advice topics with a digit, by digit
+    advice: dict[str, int]  # advice topic slug -> id
+
+
+_settings_lock = threading.Lock()
+_settings_cache: tuple[float, Settings] | None = None
+
+
+def call_settings() -> Settings:
+    """Voices, menu digits and advice topics, re-read at most every CONTENT_CACHE_SECONDS per process.
+
+    As with keywords (advice.selectors.keyword_index): three queries fewer on every step of
+    every call. Texts are not cached: each answer reads the published texts it says.
+    """
+    global _settings_cache
+    now = time.monotonic()
+    cached = _settings_cache
+    if cached is not None and now - cached[0] < django_settings.CONTENT_CACHE_SECONDS:
+        return cached[1]
+    with _settings_lock:
+        languages = Language.objects.exclude(voice_language="").exclude(voice_name="").order_by("priority", "code")
+        voices = [
+            Voice(row.code, row.name, row.voice_language, row.voice_name, row.speech_language)
+            for row in languages.only("code", "name", "voice_language", "voice_name", "speech_language")
+        ]
+        advice = Topic.objects.filter(kind=Topic.Kind.ADVICE)
+        menu = [
+            MenuTopic(int(digit), slug)
+            for digit, slug in advice.filter(voice_digit__isnull=False)
+            .order_by("voice_digit")
+            .values_list("voice_digit", "slug")
+            if digit is not None
+        ]
+        loaded = Settings(voices, menu, dict(advice.values_list("slug", "id")))
+        _settings_cache = (now, loaded)
+        return loaded
+
+
+def call_settings_clear() -> None:
+    global _settings_cache
+    _settings_cache = None
+
+
 def voices() -> list[Voice]:
-    """The languages a call can speak (those with a `<Say>` language and voice), in priority order."""
-    rows = Language.objects.exclude(voice_language="").exclude(voice_name="").order_by("priority", "code")
-    return [
-        Voice(row.code, row.name, row.voice_language, row.voice_name, row.speech_language)
-        for row in rows.only("code", "name", "voice_language", "voice_name", "speech_language")
-    ]
+    return call_settings().voices
 
 
 def voice_for(code: str, available: list[Voice] | None = None) -> Voice | None:
@@ -75,10 +128,17 @@ class Spoken:
     labels: dict[str, dict[str, str]]  # slug -> language -> menu label
     available: list[Voice]
 
+    def fallback(self, language: str) -> list[str]:
+        """Where to look for a text: the language asked for, the default, then by priority (as
+        advice.selectors.fallback_languages, among the languages a call can speak, and without
+        the keyword index, which a step would otherwise rebuild every CONTENT_CACHE_SECONDS)."""
+        order = [language, django_settings.DEFAULT_LANGUAGE, *(voice.code for voice in self.available)]
+        return list(dict.fromkeys(code for code in order if code))
+
     def line(self, slug: str, language: str, **params: str) -> Line | None:
         """The topic's voice text in `language`, else by fallback, in the voice of the language it is in."""
         by_language = self.texts.get(slug, {})
-        for code in fallback_languages(language):
+        for code in self.fallback(language):
             voice = voice_for(code, self.available)
             if voice is not None and by_language.get(code):
                 return Line(_fill(by_language[code], params, slug), voice, slug)
@@ -87,7 +147,7 @@ class Spoken:
     def language_of(self, slug: str, language: str) -> str | None:
         """The language `line` would say the topic in."""
         by_language = self.texts.get(slug, {})
-        for code in fallback_languages(language):
+        for code in self.fallback(language):
             if by_language.get(code) and voice_for(code, self.available) is not None:
                 return code
         return None
@@ -96,13 +156,23 @@ class Spoken:
         return self.labels.get(slug, {}).get(language, "")
 
 
+# Every voice prompt, and the topics an answer may name, in one statement (the ORM's version
+# cost more CPU to build than PostgreSQL took to run it).
+_VOICE_TEXTS = (
+    "SELECT p.slug, t.language_id, t.voice_text, t.voice_label"
+    " FROM advice_topictranslation t JOIN advice_topic p ON p.id = t.topic_id"
+    " WHERE p.slug LIKE 'voice-%%' OR p.slug IN ({slugs})"
+)
+
+
 def spoken(slugs: list[str], *, available: list[Voice]) -> Spoken:
-    """One query for every voice text (and label) an answer needs."""
+    """The voice prompts and the voice texts and labels of `slugs`, read in one query."""
     texts: dict[str, dict[str, str]] = {}
     labels: dict[str, dict[str, str]] = {}
-    rows = TopicTranslation.objects.filter(topic__slug__in=slugs).values_list(
-        "topic__slug", "language_id", "voice_text", "voice_label"
-    )
+    wanted = [slug for slug in dict.fromkeys(slugs) if slug] or [""]
+    with connection.cursor() as cursor:
+        cursor.execute(_VOICE_TEXTS.format(slugs=", ".join(["%s"] * len(wanted))), wanted)
+        rows = cursor.fetchall()
     for slug, language, text, label in rows:
         if text.strip():
             texts.setdefault(slug, {})[language] = text
@@ -111,22 +181,14 @@ def spoken(slugs: list[str], *, available: list[Voice]) -> Spoken:
     return Spoken(texts, labels, available)
 
 
-@dataclass(frozen=True)
-class MenuTopic:
-    digit: int
-    slug: str
-
-
 def menu_topics() -> list[MenuTopic]:
     """Advice topics with a phone-menu digit, by digit."""
-    rows = (
-        Topic.objects.filter(kind=Topic.Kind.ADVICE, voice_digit__isnull=False)
-        .order_by("voice_digit")
-        .values_list("voice_digit", "slug")
-    )
-    return [MenuTopic(int(digit), slug) for digit, slug in rows if digit is not None]
+    return call_settings().menu
 
 
 def advice_topic(slug: str) -> Topic | None:
     """An advice topic by slug (what a call may play), or None."""
-    return Topic.objects.filter(slug=slug, kind=Topic.Kind.ADVICE).only("id", "slug", "kind").first()
+    topic_id = call_settings().advice.get(slug)
+    if topic_id is None:
+        return None
+    return Topic.from_db(connection.alias, ["id", "slug", "kind"], [topic_id, slug, Topic.Kind.ADVICE])

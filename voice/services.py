@@ -133,16 +133,32 @@ class Caller:
     contact: Subscriber | None
     voices: list[Voice]
 
+    _spoken: Spoken | None = None
+    _loaded: frozenset[str] = frozenset()
+
     @property
     def withheld(self) -> bool:
         return self.number is None
+
+    def texts(self, slugs: list[str]) -> Spoken:
+        """Voice texts for this answer: every prompt, the menu's topics and `slugs`, read once per request."""
+        wanted = {slug for slug in slugs if slug and not slug.startswith("voice-")}
+        if self._spoken is None or not wanted <= self._loaded:
+            self._loaded = frozenset(wanted | self._loaded | {entry.slug for entry in menu_topics()})
+            self._spoken = spoken(sorted(self._loaded), available=self.voices)
+        return self._spoken
+
+
+# What a step reads of the call's row; the rest loads if something reads it.
+_CALL_FIELDS = ("id", "provider_sid", "phone_number", "language", "subscriber", "body", "created_at")
 
 
 def call_record(*, params: Mapping[str, str]) -> Message:
     """The call's row, created at its first request (the incoming webhook, or any later step
     whose call is unknown), once per CallSid."""
     sid = params["CallSid"]
-    call = Message.objects.filter(provider_sid=sid).first()
+    fields = (*_CALL_FIELDS, *(f"subscriber__{name}" for name in _CONTACT_FIELDS))
+    call = Message.objects.filter(provider_sid=sid).select_related("subscriber").only(*fields).first()
     if call is not None:
         return call
     raw_from = params.get("From", "")
@@ -173,17 +189,21 @@ def call_record(*, params: Mapping[str, str]) -> Message:
 def _caller(params: Mapping[str, str]) -> Caller:
     call = call_record(params=params)
     number = call.phone_number or None
-    contact = _contact_find(number) if number else None
+    # The call's contact, read with it; looked up by number only until the call has one.
+    contact = call.subscriber if call.subscriber_id else _contact_find(number)
     return Caller(call, number, contact, voices())
 
 
 # The contact's side, in one place: what a call reads and changes on the caller's contact.
 
 
+_CONTACT_FIELDS = ("id", "phone_number", "language", "is_opted_out", "undeliverable_at")
+
+
 def _contact_find(number: str | None) -> Subscriber | None:
     if number is None:
         return None
-    return Subscriber.objects.filter(phone_number=number).first()
+    return Subscriber.objects.filter(phone_number=number).only(*_CONTACT_FIELDS).first()
 
 
 def _contact_set_language(number: str, language: str) -> Subscriber:
@@ -250,7 +270,7 @@ def step_parse(*, where: str, query: Mapping[str, str], params: Mapping[str, str
         return "malformed language (?l=)"
     if topic and not _SLUG.fullmatch(topic):
         return "malformed topic (?t=)"
-    digits = "".join(params.get("Digits", "").split())[:10]
+    digits = "".join(_clean(params.get("Digits", "")).split())[:10]
     speech = " ".join(_clean(params.get("SpeechResult", "")).split())[:200]
     return Step(where, int(raw_n), language, topic, int(raw_q), digits, speech)
 
@@ -307,7 +327,7 @@ def _answer(caller: Caller, step: Step) -> tuple[Answer, Effects]:
 
 def _silence(caller: Caller, step: Step, language: str, again: Answer) -> Answer:
     """Nothing pressed: the prompt once more, then goodbye."""
-    texts = spoken([Topic.VOICE_NO_INPUT, Topic.VOICE_GOODBYE], available=caller.voices)
+    texts = caller.texts([Topic.VOICE_NO_INPUT, Topic.VOICE_GOODBYE])
     lead = _lines(texts, language, Topic.VOICE_NO_INPUT) if language else ()
     if step.silences >= MAX_SILENCES:
         farewell = _lines(texts, language, Topic.VOICE_GOODBYE) if language else _in_every_voice(caller, texts)
@@ -411,7 +431,7 @@ def _in_every_voice(caller: Caller, texts: Spoken) -> tuple[Line, ...]:
 
 
 def _language_menu(caller: Caller, *, next_step: int, silences: int = 0) -> Answer:
-    texts = spoken([Topic.VOICE_LANGUAGE_OPTION], available=caller.voices)
+    texts = caller.texts([Topic.VOICE_LANGUAGE_OPTION])
     lines = []
     for digit, voice in enumerate(caller.voices, start=1):
         line = texts.line(Topic.VOICE_LANGUAGE_OPTION, voice.code, digit=str(digit))
@@ -433,7 +453,7 @@ def _topic_menu(
     voice = voice_for(language, caller.voices)
     speech = voice.speech_language if voice else ""
     prompts = [Topic.VOICE_GREETING, Topic.VOICE_MENU_ITEM, Topic.VOICE_MENU_END, Topic.VOICE_MENU_SPEECH]
-    texts = spoken([*prompts, lead, *(entry.slug for entry in entries)], available=caller.voices)
+    texts = caller.texts([*prompts, lead, *(entry.slug for entry in entries)])
     lines = list(_lines(texts, language, *(slug for slug in (lead, Topic.VOICE_GREETING if greet else "") if slug)))
     item_language = texts.language_of(Topic.VOICE_MENU_ITEM, language)
     for entry in entries:
@@ -457,7 +477,7 @@ def _topic_menu(
 
 def _topic(caller: Caller, language: str, topic: Topic, *, next_step: int) -> Answer | None:
     """The topic's voice text, then what can be done next; None if it has no voice text in any language."""
-    texts = spoken([topic.slug], available=caller.voices)
+    texts = caller.texts([topic.slug])
     said = texts.line(topic.slug, language)
     if said is None:
         logger.error("topic %r has no voice text in any language: the caller hears the menu", topic.slug)
@@ -470,7 +490,7 @@ def _options_after_topic(
     caller: Caller, language: str, topic: Topic, offer: TextOffer, *, next_step: int, lead: str = "", silences: int = 0
 ) -> Answer:
     options = Topic.VOICE_AFTER_TOPIC if offer != TextOffer.NO else Topic.VOICE_AFTER_TOPIC_NO_TEXT
-    texts = spoken([lead, options], available=caller.voices)
+    texts = caller.texts([lead, options])
     query = {"l": language, "t": topic.slug, "n": next_step}
     return Answer(
         _lines(texts, language, *(slug for slug in (lead, options) if slug)),
@@ -480,7 +500,7 @@ def _options_after_topic(
 
 
 def _time_limit(caller: Caller, language: str) -> Answer:
-    texts = spoken([Topic.VOICE_TIME_LIMIT], available=caller.voices)
+    texts = caller.texts([Topic.VOICE_TIME_LIMIT])
     language = language or (caller.voices[0].code if caller.voices else "")
     logger.info("call message %s reached VOICE_MAX_CALL_SECONDS: ended", caller.call.pk)
     return Answer(_lines(texts, language, Topic.VOICE_TIME_LIMIT), hangup=True)
@@ -491,26 +511,17 @@ def _time_limit(caller: Caller, language: str) -> Answer:
 
 @dataclass
 class _Writes:
-    text_message_id: int | None = None
     contact: Subscriber | None = field(default=None)
 
 
 def _record(caller: Caller, step: Step, answer: Answer, effects: Effects) -> None:
     """Record the step and make its changes, once: a repeated request finds its step and changes nothing."""
     call = caller.call
-    if CallStep.objects.filter(call=call, sequence=step.sequence).exclude(where=CallStep.Where.STATUS).exists():
-        logger.info("call message %s step %s repeated: nothing changed", call.pk, step.sequence)
-        return
     language = effects.language or step.language or call.language
     try:
         with transaction.atomic():
-            writes = _Writes(contact=caller.contact)
-            if effects.language and caller.number:
-                writes.contact = _contact_set_language(caller.number, effects.language)
-            text_message = None
-            if effects.text_copy and effects.topic is not None and caller.number:
-                text_message = _text_copy(caller, writes, effects.topic, language)
-            CallStep.objects.create(
+            # First, so that a repeated request stops here (the unique step) before changing anything.
+            recorded = CallStep.objects.create(
                 call=call,
                 sequence=step.sequence,
                 where=step.where,
@@ -519,8 +530,16 @@ def _record(caller: Caller, step: Step, answer: Answer, effects: Effects) -> Non
                 said=answer.said[:300],
                 language=language,
                 topic=effects.topic,
-                text_message=text_message,
             )
+            writes = _Writes(contact=caller.contact)
+            if effects.language and caller.number:
+                writes.contact = _contact_set_language(caller.number, effects.language)
+            if effects.text_copy and effects.topic is not None and caller.number:
+                text_message = _text_copy(caller, writes, effects.topic, language)
+                if text_message is not None:
+                    CallStep.objects.filter(pk=recorded.pk).update(text_message=text_message)
+                    message_id = text_message.pk
+                    transaction.on_commit(lambda: messaging_tasks.queue(messaging_tasks.send_message, message_id))
             changed = []
             if step.speech:
                 # The words go in the call's text, which erasure and retention blank with every
@@ -535,12 +554,9 @@ def _record(caller: Caller, step: Step, answer: Answer, effects: Effects) -> Non
                 changed.append("subscriber")
             if changed:
                 call.save(update_fields=[*changed, "updated_at"])
-            if text_message is not None:
-                message_id = text_message.pk
-                transaction.on_commit(lambda: messaging_tasks.queue(messaging_tasks.send_message, message_id))
     except IntegrityError:
-        # The same step recorded by a concurrent copy of this request: it made the changes.
-        logger.info("call message %s step %s recorded by a concurrent request", call.pk, step.sequence)
+        # This step is recorded already (Twilio repeated the request): it made the changes.
+        logger.info("call message %s step %s repeated: nothing changed", call.pk, step.sequence)
 
 
 def _text_copy(caller: Caller, writes: _Writes, topic: Topic, language: str) -> Message | None:
