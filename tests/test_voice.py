@@ -23,6 +23,7 @@ from advice.models import Language, TopicTranslation
 from messaging.models import Message
 from reminders.models import Subscriber
 from tests.conftest import sign
+from tests.support.twiml_check import assert_valid_twiml
 from voice.content import call_settings_clear
 from voice.models import CallStep
 
@@ -69,37 +70,7 @@ def call_params(sid: str, caller: str, **extra: str) -> dict[str, str]:
 
 def check_twiml(content: bytes) -> ET.Element:
     """The answer is TwiML Twilio plays: documented verbs and attributes, every <Say> voiced, within limits."""
-    root = ET.fromstring(content)  # noqa: S314 - our own service's answer, in a test
-    assert root.tag == "Response"
-    allowed = {
-        "Say": {"voice", "language"},
-        "Gather": {
-            "input",
-            "action",
-            "method",
-            "numDigits",
-            "timeout",
-            "finishOnKey",
-            "language",
-            "speechTimeout",
-            "actionOnEmptyResult",
-        },
-        "Redirect": {"method"},
-        "Hangup": set(),
-    }
-    for element in root.iter():
-        if element is root:
-            continue
-        assert element.tag in allowed, element.tag
-        assert set(element.attrib) <= allowed[element.tag], element.attrib
-        if element.tag == "Say":
-            assert element.get("voice") and element.get("language")
-            assert 0 < len(element.text or "") <= 3000
-        if element.tag == "Gather":
-            assert element.get("input") in ("dtmf", "dtmf speech")
-            assert element.get("method") == "POST"
-            assert [child.tag for child in element] and {child.tag for child in element} <= {"Say"}
-    return root
+    return assert_valid_twiml(content)
 
 
 @dataclass
@@ -717,3 +688,65 @@ def test_the_call_command_plays_keys_and_prints_the_transcript(outbox: list[Any]
     assert "> presses 1" in transcript and "(hangs up)" in transcript
     assert "→ text message to +32470123456 [fr, submitted]" in transcript
     assert len(outbox) == 1
+
+
+# --- Whole calls as Twilio plays them (tests/support/twilio_phone.py) --------------------------------
+
+
+@pytest.mark.parametrize("language", ["nl", "fr", "de", "en"])
+def test_a_whole_call_played_by_the_twilio_phone(
+    client: Client, django_capture_on_commit_callbacks: Any, outbox: list[Any], language: str
+) -> None:
+    from tests.support.twilio_phone import SILENCE, Speech, TwilioPhone
+
+    words = {"nl": "kramp", "fr": "crampe", "de": "Krampf", "en": "cramp"}[language]
+    phone = TwilioPhone.for_django(client)
+    base = settings.PUBLIC_BASE_URL
+    with django_capture_on_commit_callbacks(execute=True):
+        call = phone.call(
+            from_="+32470123456",
+            to=OUR_NUMBER,
+            url=f"{base}/twilio/voice/",
+            fallback_url=f"{base}/twilio/voice/fallback/",
+            status_callback=f"{base}/twilio/voice/status/",
+            keys=[
+                LANGUAGE_DIGITS[language],
+                "1",
+                "1",
+                "2",
+                "2",
+                "0",
+                Speech(words, confidence=0.9),
+                "0",
+                SILENCE,
+                SILENCE,
+            ],
+        )
+
+    assert call.errors == [] and call.ended_by == "service", call.transcript()
+    assert {(voice, lang) for _, voice, lang in call.said_with[4:]} == {VOICES[language]}
+    assert call.heard.count(" ".join(voice_text("cramp", language).split())) == 3  # 1, again, and said
+    assert call.heard.count(prompt("voice-text-sent", language)) == 2
+    assert call.heard[-1] == prompt("voice-goodbye", language)
+    assert len(outbox) == 1  # 2 pressed twice: one text
+    row = Message.objects.get(provider_sid=call.sid)
+    assert row.provider_status == "completed"
+    assert row.call_steps.get(where="status").duration_seconds == call.duration
+
+
+def test_when_the_service_fails_twilio_plays_the_fallback_apology(client: Client, monkeypatch: Any) -> None:
+    from tests.support.twilio_phone import TwilioPhone
+
+    def broken(**kwargs: Any) -> Any:
+        raise RuntimeError("the database is gone")
+
+    monkeypatch.setattr("voice.services.call_incoming", broken)
+    client.raise_request_exception = False
+    base = settings.PUBLIC_BASE_URL
+
+    call = TwilioPhone.for_django(client, strict=False).call(
+        from_="+32470123456", to=OUR_NUMBER, url=f"{base}/twilio/voice/", fallback_url=f"{base}/twilio/voice/fallback/"
+    )
+
+    assert [lang for _, _, lang in call.said_with] == ["nl-BE", "fr-BE", "de-DE", "en-GB"]
+    assert call.ended_by == "service"
