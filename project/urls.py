@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from messaging import views as messaging_views
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("twilio/voice/", include("voice.urls")),
     path("twilio/", include("messaging.urls")),
     path("health/", messaging_views.health, name="health"),
 ]
