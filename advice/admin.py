@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from advice import review
 from advice.models import Keyword, Language, Passage, Source, TextDraft, Topic, TopicTranslation
+from advice.voice import SAY_MAX_CHARACTERS, needs_voice_text, placeholders, spoken_seconds
 from messaging.encoding import GSM7_BASIC, GSM7_EXTENDED, render_sms_text, sms_size, split_segments
 
 if TYPE_CHECKING:
@@ -58,6 +59,21 @@ def describe_sms(text: str) -> str:
     costly = sorted({char for char in body if char not in GSM7_BASIC and char not in GSM7_EXTENDED})
     if costly:
         summary += " " + str(_("(UCS-2 because of: %(chars)s)")) % {"chars": " ".join(costly)}
+    return summary
+
+
+def describe_voice(text: str) -> str:
+    """ "about 25 seconds spoken, 412 characters", and a warning past one <Say>'s limit."""
+    if not text.strip():
+        return "-"
+    summary = gettext("about %(seconds)d seconds spoken, %(characters)d characters") % {
+        "seconds": spoken_seconds(text),
+        "characters": len(text),
+    }
+    if len(text) > SAY_MAX_CHARACTERS:
+        summary += " " + gettext("(too long for one call prompt: at most %(max)d characters)") % {
+            "max": SAY_MAX_CHARACTERS
+        }
     return summary
 
 
@@ -186,12 +202,12 @@ def render_comparison(translation: TopicTranslation) -> SafeString:
 
 @admin.register(Language)
 class LanguageAdmin(HistoryAdmin[Language]):
-    list_display = ["code", "name", "priority", "voice_language", "voice_name"]
+    list_display = ["code", "name", "priority", "voice_language", "voice_name", "speech_language"]
     list_editable = ["priority"]
     ordering = ["priority", "code"]
     fieldsets = [
         (None, {"fields": ["code", "name", "priority"]}),
-        (_("Voice"), {"fields": ["voice_language", "voice_name"]}),
+        (_("Voice"), {"fields": ["voice_language", "voice_name", "speech_language"]}),
     ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Language | None = None) -> list[str]:
@@ -206,11 +222,16 @@ class NewlineTextField(forms.CharField):
 
 
 class TranslationForm(forms.ModelForm[TopicTranslation]):
-    """Shows the pending draft, when there is one, so that an editor goes on editing it."""
+    """Shows the pending draft, when there is one, so that an editor goes on editing it.
+
+    A voice prompt's SMS text is not edited: it repeats the voice text (the model requires one).
+    """
+
+    prompt: str | None
 
     class Meta:
         model = TopicTranslation
-        fields = ["language", "sms_text", "voice_text"]
+        fields = ["language", "sms_text", "voice_text", "voice_label"]
         field_classes = {"sms_text": NewlineTextField, "voice_text": NewlineTextField}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -222,14 +243,54 @@ class TranslationForm(forms.ModelForm[TopicTranslation]):
             if draft is not None:
                 self.initial["sms_text"] = draft.sms_text
                 self.initial["voice_text"] = draft.voice_text
+                self.initial["voice_label"] = draft.voice_label
+        self.prompt = self._voice_prompt()
+        if self.prompt is not None:
+            # Never texted: the SMS text the model requires repeats the voice text on save.
+            self.fields["sms_text"].required = False
+            self.fields["sms_text"].disabled = True
+            self.fields["sms_text"].help_text = _("A voice prompt is never texted: this repeats the voice text.")
+            self.fields["voice_text"].required = True
+
+    def _voice_prompt(self) -> str | None:
+        topic_id = self.instance.topic_id
+        if topic_id is None:
+            return None
+        slug = Topic.objects.filter(pk=topic_id).values_list("slug", flat=True).first()
+        return slug if slug in Topic.VOICE_PROMPTS else None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        voice = data.get("voice_text") or ""
+        if len(voice) > SAY_MAX_CHARACTERS:
+            self.add_error(
+                "voice_text",
+                ValidationError(
+                    gettext("A call says at most %(max)d characters at once.") % {"max": SAY_MAX_CHARACTERS},
+                    code="too_long_to_say",
+                ),
+            )
+        if self.prompt is not None:
+            expected = set(Topic.VOICE_PROMPTS[self.prompt])
+            if voice and placeholders(voice) != expected:
+                names = ", ".join("{" + name + "}" for name in sorted(expected)) or gettext("none")
+                self.add_error(
+                    "voice_text",
+                    ValidationError(
+                        gettext("This prompt needs exactly these words in braces: %(names)s.") % {"names": names},
+                        code="placeholders",
+                    ),
+                )
+            data["sms_text"] = voice
+        return data
 
 
 class TopicTranslationInline(admin.StackedInline[TopicTranslation, Topic]):
     model = TopicTranslation
     form = TranslationForm
     extra = 0
-    fields = ["language", "review", "sms_text", "sms_size", "voice_text"]
-    readonly_fields = ["review", "sms_size"]
+    fields = ["language", "review", "sms_text", "sms_size", "voice_text", "voice_duration", "voice_label"]
+    readonly_fields = ["review", "sms_size", "voice_duration"]
     verbose_name_plural = _(
         "translations (one per language; a missing one falls back to the default language). Saving stores a "
         "draft: the published text keeps going out until a clinician approves the draft."
@@ -254,6 +315,11 @@ class TopicTranslationInline(admin.StackedInline[TopicTranslation, Topic]):
             describe_sms(draft.sms_text if draft else obj.sms_text) if obj.pk else "-",
         )
 
+    @admin.display(description=_("spoken duration"))
+    def voice_duration(self, obj: TopicTranslation) -> str:
+        draft = review.pending_draft(obj) if obj.pk else None
+        return describe_voice(draft.voice_text if draft else obj.voice_text) if obj.pk else "-"
+
     def get_extra(self, request: HttpRequest, obj: Topic | None = None, **kwargs: Any) -> int:
         return len(_missing_languages(obj))
 
@@ -273,13 +339,22 @@ def _missing_languages(topic: Topic | None) -> list[str]:
 
 @admin.register(Topic)
 class TopicAdmin(HistoryAdmin[Topic]):
-    list_display = ["name", "slug", "kind", "translation_sizes", "missing_translations", "awaiting_review"]
+    list_display = [
+        "name",
+        "slug",
+        "kind",
+        "voice_digit",
+        "translation_sizes",
+        "missing_translations",
+        "missing_voice_texts",
+        "awaiting_review",
+    ]
     list_filter = ["kind"]
     search_fields = ["name", "slug", "translations__sms_text"]
     inlines = [TopicTranslationInline, KeywordInline]
     readonly_fields = ["text_history", "source_passages"]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "kind", "position", "general", "text_history"]}),
+        (None, {"fields": ["name", "slug", "kind", "position", "general", "voice_digit", "text_history"]}),
         (_("Source"), {"fields": ["source", "source_passages", "passages"]}),
     ]
     filter_horizontal = ["passages"]
@@ -336,6 +411,7 @@ class TopicAdmin(HistoryAdmin[Topic]):
                 translation=translation,
                 sms_text=translation_form.cleaned_data["sms_text"],
                 voice_text=translation_form.cleaned_data.get("voice_text", ""),
+                voice_label=translation_form.cleaned_data.get("voice_label", ""),
                 author=request.user,
             )
             drafted += draft is not None
@@ -443,6 +519,16 @@ class TopicAdmin(HistoryAdmin[Topic]):
     @admin.display(description=_("missing translations"))
     def missing_translations(self, obj: Topic) -> str:
         present = {t.language_id for t in obj.translations.all() if t.sms_text.strip()}
+        missing = [code for code in Language.objects.values_list("code", flat=True) if code not in present]
+        if not missing:
+            return "-"
+        return format_html('<strong style="color:#ba2121">{}</strong>', ", ".join(missing))
+
+    @admin.display(description=_("missing voice texts"))
+    def missing_voice_texts(self, obj: Topic) -> str:
+        if not needs_voice_text(obj):
+            return "-"
+        present = {t.language_id for t in obj.translations.all() if t.voice_text.strip()}
         missing = [code for code in Language.objects.values_list("code", flat=True) if code not in present]
         if not missing:
             return "-"
@@ -556,7 +642,7 @@ class ReviewForm(forms.ModelForm[TextDraft]):
         fields = ["comment"]
 
     def clean_test_number(self) -> str:
-        from messaging.phone import to_e164
+        from contacts.phone import to_e164
 
         raw = str(self.cleaned_data.get("test_number") or "").strip()
         if "_send_test" not in self.data:
@@ -642,6 +728,7 @@ class TextDraftAdmin(admin.ModelAdmin[TextDraft]):
             '<table style="width:100%"><tr><th>{}</th><th>{}</th></tr><tr>'
             '<td style="width:50%;vertical-align:top;white-space:pre-wrap">{}<br><br>{}</td>'
             '<td style="vertical-align:top;white-space:pre-wrap">{}<br><br>{}</td></tr>'
+            '<tr><td colspan="2"><strong>{}</strong><br>{}<br>{}</td></tr>'
             '<tr><td colspan="2"><strong>{}</strong><br>{}</td></tr></table>',
             gettext("Published (what is sent)"),
             gettext("This draft"),
@@ -651,6 +738,9 @@ class TextDraftAdmin(admin.ModelAdmin[TextDraft]):
             describe_sms(obj.sms_text),
             gettext("voice text"),
             word_diff(obj.translation.voice_text, obj.voice_text) or "-",
+            describe_voice(obj.voice_text),
+            gettext("phone menu label"),
+            word_diff(obj.translation.voice_label, obj.voice_label) or "-",
         )
 
     @admin.display(description=_("preview"))

@@ -18,7 +18,7 @@ class Effect(Enum):
     OPT_OUT = "opt-out"
     OPT_IN = "opt-in"
     SET_LANGUAGE = "set-language"
-    # Reminders: the reply depends on the times given and the subscriber's state, so the
+    # Reminders: the reply depends on the times given and the contact's state, so the
     # reminders services choose it (reply_topic is None in the decision).
     REMIND = "remind"
     PAUSE = "pause"

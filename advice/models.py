@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator, RegexValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -44,6 +44,12 @@ class Language(models.Model):
     voice_name = models.CharField(
         _("voice"), max_length=64, blank=True, help_text=_("Text-to-speech voice, such as Polly.Lisa-Neural.")
     )
+    speech_language = models.CharField(
+        _("speech recognition"),
+        max_length=16,
+        blank=True,
+        help_text=_("Language code for understanding callers who speak, such as nl-NL; empty: keypad only."),
+    )
     history = HistoricalRecords(verbose_name=_("historical language"))
 
     class Meta:
@@ -53,6 +59,19 @@ class Language(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+
+# Digits the phone menu keeps for itself: 0 the menu again, 8 reminder calls, 9 another language.
+RESERVED_VOICE_DIGITS = (0, 8, 9)
+
+
+def validate_voice_digit(value: int) -> None:
+    if value in RESERVED_VOICE_DIGITS:
+        raise ValidationError(
+            _("%(digit)d is kept for the phone menu itself (0 menu again, 8 reminder calls, 9 another language)."),
+            code="reserved_digit",
+            params={"digit": value},
+        )
 
 
 class Topic(models.Model):
@@ -76,6 +95,39 @@ class Topic(models.Model):
     REMINDERS_PAUSED = "reminders-paused"
     REMINDERS_PAUSED_UNTIL = "reminders-paused-until"  # {date}
     FORGOTTEN = "forgotten"  # the one confirmation of FORGET
+    # "We store your number; text FORGET to erase it": the line under a new number's first
+    # reply and every reminder confirmation (messaging.privacy_notice).
+    PRIVACY_NOTICE = "privacy-notice"
+    # Voice prompts: what a call says around the topics (spoken only, never texted).
+    VOICE_GREETING = "voice-greeting"
+    VOICE_LANGUAGE_OPTION = "voice-language-option"  # {digit}, said in that language's own voice
+    VOICE_MENU_ITEM = "voice-menu-item"  # {label} {digit}: label is the topic translation's voice_label
+    VOICE_MENU_END = "voice-menu-end"  # 9 another language, 0 this menu again
+    VOICE_MENU_SPEECH = "voice-menu-speech"  # only where the language has a speech recognition code
+    VOICE_AFTER_TOPIC = "voice-after-topic"  # 1 again, 2 as a text message, 0 the menu
+    VOICE_AFTER_TOPIC_NO_TEXT = "voice-after-topic-no-text"  # the same without the text (withheld numbers)
+    VOICE_NOT_AN_OPTION = "voice-not-an-option"
+    VOICE_NO_INPUT = "voice-no-input"
+    VOICE_GOODBYE = "voice-goodbye"
+    VOICE_TEXT_SENT = "voice-text-sent"
+    VOICE_TEXT_OPTED_OUT = "voice-text-opted-out"  # names the START word of the language
+    VOICE_TIME_LIMIT = "voice-time-limit"
+    # Each prompt and the placeholders it must contain, exactly.
+    VOICE_PROMPTS: dict[str, tuple[str, ...]] = {
+        VOICE_GREETING: (),
+        VOICE_LANGUAGE_OPTION: ("digit",),
+        VOICE_MENU_ITEM: ("label", "digit"),
+        VOICE_MENU_END: (),
+        VOICE_MENU_SPEECH: (),
+        VOICE_AFTER_TOPIC: (),
+        VOICE_AFTER_TOPIC_NO_TEXT: (),
+        VOICE_NOT_AN_OPTION: (),
+        VOICE_NO_INPUT: (),
+        VOICE_GOODBYE: (),
+        VOICE_TEXT_SENT: (),
+        VOICE_TEXT_OPTED_OUT: (),
+        VOICE_TIME_LIMIT: (),
+    }
     SYSTEM_SLUGS = (
         MENU,
         OPTED_OUT,
@@ -90,6 +142,8 @@ class Topic(models.Model):
         REMINDERS_PAUSED_UNTIL,
         ZONE_LOCAL,
         FORGOTTEN,
+        PRIVACY_NOTICE,
+        *VOICE_PROMPTS,
     )
     # The advice an advisory sends by default.
     HEAT = "heat"
@@ -108,6 +162,14 @@ class Topic(models.Model):
             "Its keywords name the service's subject (KRAMP, CRAMP): a message that also names another "
             "topic, such as 'how to prevent cramps', gets that topic instead."
         ),
+    )
+    voice_digit = models.PositiveSmallIntegerField(
+        _("phone menu digit"),
+        null=True,
+        blank=True,
+        unique=True,
+        validators=[MaxValueValidator(9), validate_voice_digit],
+        help_text=_("The key a caller presses for this topic (1 to 7); 0, 8 and 9 are kept for the menu itself."),
     )
     passages: models.ManyToManyField[Passage, Any] = models.ManyToManyField(
         "Passage",
@@ -135,7 +197,19 @@ class TopicTranslation(models.Model):
         validators=[MaxLengthValidator(SMS_MAX_CHARACTERS)],
         help_text=_("What a text message says. Curly quotes and non-breaking spaces are replaced when sent."),
     )
-    voice_text = models.TextField(_("voice text"), blank=True, help_text=_("What a phone call says."))
+    voice_text = models.TextField(
+        _("voice text"),
+        blank=True,
+        help_text=_(
+            "What a phone call says: short sentences, numbers as words, no abbreviations, symbols or keywords."
+        ),
+    )
+    voice_label = models.CharField(
+        _("phone menu label"),
+        max_length=100,
+        blank=True,
+        help_text=_("Short, for the spoken menu ({label} in its line), such as 'what to do during a cramp'."),
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     needs_review = models.BooleanField(
         _("needs review"),
@@ -296,6 +370,7 @@ class TextDraft(models.Model):
     )
     sms_text = models.TextField(_("SMS text"), validators=[MaxLengthValidator(SMS_MAX_CHARACTERS)])
     voice_text = models.TextField(_("voice text"), blank=True)
+    voice_label = models.CharField(_("phone menu label"), max_length=100, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     # No author: written by the system (the seeded leaflet texts, or a re-review a new source
     # version asked for).

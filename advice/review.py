@@ -40,25 +40,39 @@ def last_approval(translation: TopicTranslation) -> TextDraft | None:
 
 @transaction.atomic
 def draft_save(
-    *, translation: TopicTranslation, sms_text: str, voice_text: str, author: Any, note: str = ""
+    *,
+    translation: TopicTranslation,
+    sms_text: str,
+    voice_text: str,
+    author: Any,
+    note: str = "",
+    voice_label: str | None = None,
 ) -> TextDraft | None:
     """Propose a text; it replaces any earlier pending draft. Nothing changes for what is sent.
 
     A proposal equal to the published text is no proposal (None); it withdraws a pending draft.
+    The phone menu label is spoken too, so it goes through the same review (None: keep it).
     """
+    label = translation.voice_label if voice_label is None else voice_label
     current = pending_draft(translation)
-    if sms_text == translation.sms_text and voice_text == translation.voice_text:
+    if (sms_text, voice_text, label) == (translation.sms_text, translation.voice_text, translation.voice_label):
         if current is not None:  # changed back to what is published: the draft is withdrawn
             current.status = TextDraft.Status.SUPERSEDED
             current.save(update_fields=["status"])
         return None
     if current is not None:
-        if (current.sms_text, current.voice_text, current.author_id) == (sms_text, voice_text, author and author.pk):
+        proposal = (sms_text, voice_text, label, author and author.pk)
+        if (current.sms_text, current.voice_text, current.voice_label, current.author_id) == proposal:
             return current
         current.status = TextDraft.Status.SUPERSEDED
         current.save(update_fields=["status"])
     return TextDraft.objects.create(
-        translation=translation, sms_text=sms_text, voice_text=voice_text, author=author, note=note
+        translation=translation,
+        sms_text=sms_text,
+        voice_text=voice_text,
+        voice_label=label,
+        author=author,
+        note=note,
     )
 
 
@@ -86,6 +100,7 @@ def draft_approve(*, draft: TextDraft, reviewer: Any) -> TopicTranslation:
     translation = draft.translation
     translation.sms_text = draft.sms_text
     translation.voice_text = draft.voice_text
+    translation.voice_label = draft.voice_label
     translation.needs_review = False
     translation.review_due = review_due_date(timezone.localdate(now))
     translation.save()
@@ -117,6 +132,7 @@ def draft_restore(*, version: Any, author: Any) -> TextDraft | None:
         translation=translation,
         sms_text=version.sms_text,
         voice_text=version.voice_text,
+        voice_label=version.voice_label or None,  # a version from before labels keeps the current one
         author=author,
         note=_("restored from the version of %(when)s") % {"when": when},
     )
@@ -201,6 +217,7 @@ def source_register(
                     translation=translation,
                     sms_text=translation.sms_text,
                     voice_text=translation.voice_text,
+                    voice_label=translation.voice_label,
                     author=None,
                     note=_("source %(title)s v%(version)d changed a passage this text renders")
                     % {"title": title, "version": source.version},

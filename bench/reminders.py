@@ -3,11 +3,11 @@
     .venv/bin/python bench/reminders.py            (needs PostgreSQL and Redis; see the README)
 
 Phases, each on a fresh PostgreSQL database:
-1. selection at scale: 1,000,000 subscribers of whom 10,000 are due; the tick's selection
+1. selection at scale: 1,000,000 contacts of whom 10,000 are due; the tick's selection
    query (SELECT ... ORDER BY next_reminder_at FOR UPDATE SKIP LOCKED over the partial index),
-   timed for all 10,000 due rows, with its plan; then the same with 100,000 subscribers, to
+   timed for all 10,000 due rows, with its plan; then the same with 100,000 contacts, to
    show that the cost follows the number due, not the total; then one full planning tick;
-2. a wave: 100,000 subscribers due in the same minute: the time to select and claim them
+2. a wave: 100,000 contacts due in the same minute: the time to select and claim them
    (planning: one message row each), then `celery -A project worker -c 2` sending them with
    no rate limit to a local Twilio stand-in (the real `twilio` client over HTTP), in msgs/s
    measured at the stand-in, with the worker's peak memory;
@@ -140,26 +140,35 @@ def reset_database(url: str) -> None:
     subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, check=True)
 
 
-def add_subscribers(url: str, total: int, due: int) -> None:
-    """`total` subscribers with reminders; `due` of them due a minute ago, the rest later today."""
+def add_contacts(url: str, total: int, due: int) -> None:
+    """`total` contacts with reminder plans; `due` of them due a minute ago, the rest later today."""
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(
             """
-            INSERT INTO reminders_subscriber (
-                phone_number, language_id, is_opted_out, opt_out_source, undeliverable_reason,
-                reminder_times, time_zone, next_reminder_at, next_reminder_slot, created_at, updated_at)
+            INSERT INTO contacts_contact (
+                phone_number, language_id, time_zone, sms_opted_out, sms_opt_out_source, sms_undeliverable_reason,
+                calls_opted_out, calls_opt_out_source, voice_undeliverable_reason, created_at, updated_at)
             SELECT '+3247' || lpad(n::text, 7, '0'),
                    (ARRAY['nl', 'fr', 'de', 'en'])[1 + n %% 4],
-                   false, '', '', '["09:00", "13:00", "17:00"]'::jsonb, 'Europe/Brussels',
-                   CASE WHEN n < %(due)s THEN now() - interval '1 minute'
-                        ELSE now() + interval '1 hour' + (n %% 43200) * interval '1 second' END,
-                   to_char(now() AT TIME ZONE 'Europe/Brussels', 'YYYY-MM-DD"T"HH24:MI'),
-                   now(), now()
+                   'Europe/Brussels', false, '', '', false, '', '', now(), now()
             FROM generate_series(0, %(total)s - 1) AS n
             """,
-            {"due": due, "total": total},
+            {"total": total},
         )
-        conn.execute("ANALYZE reminders_subscriber")
+        conn.execute(
+            """
+            INSERT INTO reminders_reminderplan (
+                contact_id, reminder_times, next_reminder_at, next_reminder_slot)
+            SELECT id, '["09:00", "13:00", "17:00"]'::jsonb,
+                   CASE WHEN n < %(due)s THEN now() - interval '1 minute'
+                        ELSE now() + interval '1 hour' + (n %% 43200) * interval '1 second' END,
+                   to_char(now() AT TIME ZONE 'Europe/Brussels', 'YYYY-MM-DD"T"HH24:MI')
+            FROM (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM contacts_contact) AS numbered
+            """,
+            {"due": due},
+        )
+        conn.execute("ANALYZE contacts_contact")
+        conn.execute("ANALYZE reminders_reminderplan")
 
 
 def setup_django(env: dict[str, str]) -> None:
@@ -191,19 +200,23 @@ def time_selection(due: int) -> tuple[float, str]:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from reminders.scheduler import due_subscribers
+    from reminders.scheduler import due_plans
 
     timings = []
     for _ in range(7):
         with transaction.atomic():
             started = time.perf_counter()
-            rows = due_subscribers(timezone.now(), limit=due)
+            rows = due_plans(timezone.now(), limit=due)
             timings.append((time.perf_counter() - started) * 1000)
             assert len(rows) == due, len(rows)
             transaction.set_rollback(True)
-    from reminders.models import Subscriber
+    from reminders.models import ReminderPlan
 
-    query = Subscriber.objects.filter(next_reminder_at__lte=timezone.now()).order_by("next_reminder_at")[:due]
+    query = (
+        ReminderPlan.objects.select_related("contact")
+        .filter(next_reminder_at__lte=timezone.now())
+        .order_by("next_reminder_at")[:due]
+    )
     with connection.cursor() as cursor:
         sql, params = query.query.sql_with_params()
         cursor.execute("EXPLAIN (ANALYZE, COSTS OFF) " + sql + " FOR UPDATE SKIP LOCKED", params)
@@ -219,8 +232,8 @@ def phase_selection(args: argparse.Namespace, env: dict[str, str]) -> dict[str, 
         connections.close_all()
         reset_database(args.database_url)
         started = time.perf_counter()
-        add_subscribers(args.database_url, total, 10_000)
-        print(f"  {total:,} subscribers inserted in {time.perf_counter() - started:.1f} s")
+        add_contacts(args.database_url, total, 10_000)
+        print(f"  {total:,} contacts inserted in {time.perf_counter() - started:.1f} s")
         ms, plan = time_selection(10_000)
         results[f"select_10k_due_of_{total}_ms"] = round(ms, 1)
         print(f"  selection of 10,000 due among {total:,}: {ms:.1f} ms (median of 7)")
@@ -258,7 +271,7 @@ def phase_wave(
 
     connections.close_all()
     reset_database(args.database_url)
-    add_subscribers(args.database_url, count, count)
+    add_contacts(args.database_url, count, count)
     reset_stand_in(twilio_url)
     import redis
 
@@ -269,8 +282,8 @@ def phase_wave(
     planned = reminders_plan_due()
     claim_seconds = time.perf_counter() - started
     print(
-        f"  selected and claimed {planned.subscribers:,} due subscribers into {planned.pending:,} rows: "
-        f"{claim_seconds:.2f} s ({planned.subscribers / claim_seconds:,.0f}/s)"
+        f"  selected and claimed {planned.contacts:,} due contacts into {planned.pending:,} rows: "
+        f"{claim_seconds:.2f} s ({planned.contacts / claim_seconds:,.0f}/s)"
     )
 
     env = environment(
@@ -327,7 +340,7 @@ def main() -> None:
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/legcramps_bench_reminders")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
     parser.add_argument("--twilio-port", type=int, default=4031)
-    parser.add_argument("--wave", type=int, default=100_000, help="subscribers due in the same minute")
+    parser.add_argument("--wave", type=int, default=100_000, help="contacts due in the same minute")
     parser.add_argument("--limited", type=int, default=3_000, help="messages for the rate-limited phase")
     parser.add_argument("--only", choices=["selection", "wave", "limited"])
     parser.add_argument("--serve-twilio", type=int, help=argparse.SUPPRESS)

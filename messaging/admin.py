@@ -11,18 +11,13 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from contacts.admin import sees_personal_data
+from contacts.phone import masked
 from messaging import services, tasks
 from messaging.models import BULK_PURPOSES, Message, ProviderDeletion
-from messaging.phone import masked
 
-PERSONAL_DATA_PERMISSION = "messaging.view_personal_data"
 # What only holders of the permission see: numbers, texts, and Twilio's raw webhook parameters.
 PERSONAL_FIELDS = frozenset({"phone_number", "body", "params", "excerpt"})
-
-
-def sees_personal_data(request: HttpRequest) -> bool:
-    """Whether this admin user may see phone numbers and message texts (operators; not content editors)."""
-    return bool(request.user.has_perm(PERSONAL_DATA_PERMISSION))
 
 
 @admin.register(Message)
@@ -46,7 +41,7 @@ class MessageAdmin(admin.ModelAdmin[Message]):
     list_select_related = ["topic"]
     readonly_fields = ["masked_number"]
     fieldsets = [
-        (None, {"fields": ["direction", "channel", "purpose", "phone_number", "service_number", "subscriber"]}),
+        (None, {"fields": ["direction", "channel", "purpose", "phone_number", "service_number", "contact"]}),
         (_("Content"), {"fields": ["body", "language", "topic", "encoding", "segments", "reply_to"]}),
         (_("Scheduled"), {"fields": ["scheduled_for", "slot", "broadcast"]}),
         (_("State"), {"fields": ["state", "note", "provider_sid", "provider_status", "error_code", "error_message"]}),

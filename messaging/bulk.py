@@ -29,7 +29,7 @@ from messaging.backends import OutgoingSms, SendError, Submitted, get_backend
 from messaging.models import BULK_PURPOSES, Message
 from messaging.rows import update_rows
 from messaging.services import lower_statuses, record_failed_attempt, record_failed_lookup, status_callback_url
-from reminders import services as subscriber_services
+from reminders import services as reminder_services
 from reminders.schedule import QuietHours
 
 logger = logging.getLogger(__name__)
@@ -83,7 +83,9 @@ def bulk_claim(*, limit: int, now: datetime | None = None) -> list[Message]:
             state=Message.State.SENDING, claimed_at=now, attempts=F("attempts") + 1, updated_at=now
         )
     return list(
-        Message.objects.select_related("subscriber").filter(pk__in=ids, state=Message.State.SENDING, claimed_at=now)
+        Message.objects.select_related("contact__reminder_plan").filter(
+            pk__in=ids, state=Message.State.SENDING, claimed_at=now
+        )
     )
 
 
@@ -103,7 +105,7 @@ def bulk_send_batch() -> BatchResult:
     final: dict[tuple[str, str], list[int]] = defaultdict(list)
     held: dict[datetime, list[int]] = defaultdict(list)
     backend = get_backend()
-    quiet = subscriber_services.quiet_hours()
+    quiet = reminder_services.quiet_hours()
     grace = timedelta(minutes=settings.REMINDER_GRACE_MINUTES)
     slot = 0
     for message in messages:
@@ -166,16 +168,16 @@ def _unclaim(messages: list[Message]) -> None:
 
 
 def _refusal(message: Message, now: datetime) -> str:
-    subscriber = message.subscriber
-    if subscriber is None:
-        return "not sent: no subscriber"
-    if subscriber.undeliverable_at is not None:
+    contact = message.contact
+    if contact is None:
+        return "not sent: no contact"
+    if contact.sms_undeliverable_at is not None:
         return "not sent: the number is undeliverable"
-    if subscriber.is_opted_out:
+    if contact.sms_opted_out:
         return "not sent: the number has opted out"
-    if subscriber.is_paused(now):
+    if reminder_services.contact_is_paused(contact, now):
         return "not sent: reminders are paused"
-    if message.purpose == Message.Purpose.REMINDER and not subscriber.has_reminders:
+    if message.purpose == Message.Purpose.REMINDER and not reminder_services.contact_has_reminders(contact):
         return "not sent: reminders were stopped"
     return ""
 
@@ -189,9 +191,9 @@ def _too_late(message: Message, now: datetime, grace: timedelta) -> bool:
 
 
 def _quiet_until(message: Message, now: datetime, quiet: QuietHours) -> datetime | None:
-    """When the subscriber's quiet hours end, if it is quiet for them now; else None."""
-    assert message.subscriber is not None
-    zone = subscriber_services.subscriber_zone(message.subscriber)
+    """When the contact's quiet hours end, if it is quiet for them now; else None."""
+    assert message.contact is not None
+    zone = reminder_services.contact_zone(message.contact)
     local = now.astimezone(zone)
     if not quiet.contains(local.time()):
         return None

@@ -59,13 +59,13 @@ class Message(models.Model):
     direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
     channel = models.CharField(_("channel"), max_length=5, choices=Channel.choices, default=Channel.SMS)
     purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose.choices, blank=True)
-    subscriber = models.ForeignKey(
-        "reminders.Subscriber",
+    contact = models.ForeignKey(
+        "contacts.Contact",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="messages",
-        verbose_name=_("subscriber"),
+        verbose_name=_("contact"),
     )
     phone_number = models.CharField(
         _("their number"), max_length=64, blank=True, help_text=_("E.164 when it is a phone number; else as received.")
@@ -130,17 +130,17 @@ class Message(models.Model):
             # One message per reminder occurrence and per advisory recipient, however many
             # schedulers race or retry.
             models.UniqueConstraint(
-                fields=["subscriber", "slot"], condition=Q(purpose="reminder"), name="one_message_per_reminder_slot"
+                fields=["contact", "slot"], condition=Q(purpose="reminder"), name="one_message_per_reminder_slot"
             ),
             models.UniqueConstraint(
-                fields=["broadcast", "subscriber"],
+                fields=["broadcast", "contact"],
                 condition=Q(broadcast__isnull=False),
                 name="one_message_per_advisory_recipient",
             ),
         ]
         indexes = [
             models.Index(fields=["state", "next_attempt_at"], name="message_due_idx"),
-            models.Index(fields=["subscriber", "direction", "created_at"], name="message_recent_by_number_idx"),
+            models.Index(fields=["contact", "direction", "created_at"], name="message_recent_by_number_idx"),
             # Scheduled messages waiting to be sent: what the bulk senders claim.
             models.Index(
                 fields=["id"],
@@ -156,7 +156,7 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         # Neither number nor text: this is shown to everyone who sees the admin, and kept in its history.
-        from messaging.phone import masked
+        from contacts.phone import masked
 
         arrow = "←" if self.direction == self.Direction.INBOUND else "→"
         return f"{arrow} {masked(self.phone_number)} #{self.pk}"

@@ -2,7 +2,7 @@
 
 What erasure leaves: message rows without number, text, webhook parameters or notes, and
 without a link to any person (their direction, state, topic, language and day stay, for
-counts); a suppression record holding a keyed HMAC of the number (reminders.suppression),
+counts); a suppression record holding a keyed HMAC of the number (contacts.suppression),
 so that nothing is sent to it until it texts again; and, at Twilio, nothing once the
 deletion task has run (Twilio's backups keep bodies up to 30 days).
 """
@@ -19,11 +19,12 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from contacts import services as contact_services
+from contacts.models import Contact
+from contacts.suppression import suppression_add, suppression_clear
 from messaging.backends import SendError, get_backend
 from messaging.models import Message, ProviderDeletion
-from reminders import services as subscriber_services
-from reminders.models import Subscriber
-from reminders.suppression import suppression_add, suppression_clear
+from reminders import services as reminder_services
 
 logger = logging.getLogger(__name__)
 
@@ -33,19 +34,20 @@ FORGET_WAIT_FOR_CONFIRMATION = timedelta(hours=2)
 _UNFINISHED = (Message.State.PENDING, Message.State.SENDING)
 
 
-def contact_forget_requested(*, subscriber: Subscriber, inbound_id: int) -> None:
+def contact_forget_requested(*, contact: Contact, inbound_id: int) -> None:
     """FORGET was texted: from now on nothing but its one confirmation is sent to the number.
 
     Called inside the handling transaction; the erasure follows once the confirmation is
     sent: a task queued on commit, FORGET_ERASE_AFTER_SECONDS later, that waits for it.
     """
-    suppression_add(number=subscriber.phone_number)
-    subscriber_services.reminders_stop(subscriber=subscriber)
-    subscriber.save()
+    suppression_add(number=contact.phone_number)
+    reminder_services.reminders_stop(contact=contact)
     # Opted out "by FORGET", even if opted out before: the retention task finishes an erasure
     # whose task was lost by looking for exactly these.
-    subscriber.is_opted_out = False
-    subscriber_services.subscriber_opt_out(subscriber=subscriber, source=Subscriber.OptOutSource.FORGET)
+    contact.sms_opted_out = False
+    contact.calls_opted_out = False
+    contact_services.contact_opt_out(contact=contact, channel="sms", source=Contact.OptOutSource.FORGET)
+    contact_services.contact_opt_out(contact=contact, channel="voice", source=Contact.OptOutSource.FORGET)
 
     def queue_erasure() -> None:
         from messaging import tasks
@@ -78,41 +80,48 @@ def contact_erase_after_forget(*, inbound_id: int, now: datetime | None = None) 
         if reply is not None and reply.state in _UNFINISHED and waited < FORGET_WAIT_FOR_CONFIRMATION:
             return Erased(False, [])
         up_to = max(inbound_id, reply.pk if reply else 0)
-        subscriber = Subscriber.objects.select_for_update().filter(phone_number=number).first()
-        sids = _erase_messages(number=number, subscriber_id=subscriber.pk if subscriber else None, up_to=up_to)
+        contact = Contact.objects.select_for_update().filter(phone_number=number).first()
+        sids = _erase_messages(number=number, contact_id=contact.pk if contact else None, up_to=up_to)
         texted_again = Message.objects.filter(
             phone_number=number, direction=Message.Direction.INBOUND, pk__gt=up_to
         ).exists()
-        if subscriber is not None and texted_again:
+        if contact is not None and texted_again:
             suppression_clear(number=number)
-            Subscriber.objects.filter(pk=subscriber.pk).update(
-                is_opted_out=False, opted_out_at=None, opt_out_source="", language=None, updated_at=now
+            Contact.objects.filter(pk=contact.pk).update(
+                sms_opted_out=False,
+                sms_opted_out_at=None,
+                sms_opt_out_source="",
+                calls_opted_out=False,
+                calls_opted_out_at=None,
+                calls_opt_out_source="",
+                language=None,
+                updated_at=now,
             )
-        elif subscriber is not None:
-            _admin_history_anonymise(subscriber.pk)
-            subscriber.delete()
+        elif contact is not None:
+            _admin_history_anonymise(contact.pk)
+            contact.delete()
     logger.info("FORGET (message %s): contact erased, %s Twilio record(s) to delete", inbound_id, len(sids))
     return Erased(True, sids)
 
 
-def contact_erase(*, subscriber: Subscriber, suppress: bool = True) -> list[str]:
+def contact_erase(*, contact: Contact, suppress: bool = True) -> list[str]:
     """Erase a contact now (the admin's erase, retention): the same effect as FORGET, without an SMS.
 
     Returns the Twilio SIDs to delete, already recorded (ProviderDeletion): queue `twilio_delete` on commit.
     """
     with transaction.atomic():
-        number = subscriber.phone_number
+        number = contact.phone_number
         if suppress:
             suppression_add(number=number)
-        sids = _erase_messages(number=number, subscriber_id=subscriber.pk, up_to=None)
-        _admin_history_anonymise(subscriber.pk)
-        Subscriber.objects.filter(pk=subscriber.pk).delete()
+        sids = _erase_messages(number=number, contact_id=contact.pk, up_to=None)
+        _admin_history_anonymise(contact.pk)
+        Contact.objects.filter(pk=contact.pk).delete()
     return sids
 
 
-def _erase_messages(*, number: str, subscriber_id: int | None, up_to: int | None) -> list[str]:
+def _erase_messages(*, number: str, contact_id: int | None, up_to: int | None) -> list[str]:
     rows = Message.objects.filter(
-        Q(phone_number=number) | Q(subscriber_id=subscriber_id) if subscriber_id else Q(phone_number=number)
+        Q(phone_number=number) | Q(contact_id=contact_id) if contact_id else Q(phone_number=number)
     )
     if up_to is not None:
         rows = rows.filter(pk__lte=up_to)
@@ -128,20 +137,20 @@ def _erase_messages(*, number: str, subscriber_id: int | None, up_to: int | None
         params={},
         note=ERASED_NOTE,
         error_message="",
-        subscriber=None,
+        contact=None,
         updated_at=timezone.now(),
     )
     return sids
 
 
-def _admin_history_anonymise(subscriber_id: int) -> None:
+def _admin_history_anonymise(contact_id: int) -> None:
     """The admin's history names a contact as it was shown (older entries: the full number)."""
     from django.contrib.admin.models import LogEntry
     from django.contrib.contenttypes.models import ContentType
 
-    LogEntry.objects.filter(
-        content_type=ContentType.objects.get_for_model(Subscriber), object_id=str(subscriber_id)
-    ).update(object_repr=f"subscriber #{subscriber_id}")
+    LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(Contact), object_id=str(contact_id)).update(
+        object_repr=f"contact #{contact_id}"
+    )
 
 
 # Twilio refuses to delete a message it is still delivering; after this many attempts
@@ -210,10 +219,10 @@ def _retry_delay(attempts: int) -> float:
 # --- Export -------------------------------------------------------------------------------
 
 
-def contact_export(*, subscriber: Subscriber) -> dict[str, Any]:
+def contact_export(*, contact: Contact) -> dict[str, Any]:
     """Everything the service holds about one person, with a readable summary."""
     messages = list(
-        Message.objects.filter(Q(subscriber=subscriber) | Q(phone_number=subscriber.phone_number))
+        Message.objects.filter(Q(contact=contact) | Q(phone_number=contact.phone_number))
         .select_related("topic")
         .order_by("created_at", "id")
     )
@@ -221,20 +230,24 @@ def contact_export(*, subscriber: Subscriber) -> dict[str, Any]:
     def when(value: datetime | None) -> str | None:
         return value.isoformat() if value else None
 
-    contact = {
-        "phone_number": subscriber.phone_number,
-        "language": subscriber.language_id,
-        "first_seen": when(subscriber.created_at),
-        "reminder_times": subscriber.reminder_times,
-        "time_zone": subscriber.time_zone,
-        "reminders_since": when(subscriber.reminders_since),
-        "paused_at": when(subscriber.paused_at),
-        "paused_until": when(subscriber.paused_until),
-        "opted_out": subscriber.is_opted_out,
-        "opted_out_at": when(subscriber.opted_out_at),
-        "opt_out_source": subscriber.opt_out_source,
-        "opted_back_in_at": when(subscriber.opted_in_at),
-        "undeliverable_since": when(subscriber.undeliverable_at),
+    plan = reminder_services.plan_of(contact)
+    held = {
+        "phone_number": contact.phone_number,
+        "language": contact.language_id,
+        "first_seen": when(contact.created_at),
+        "reminder_times": plan.reminder_times if plan else [],
+        "time_zone": contact.time_zone,
+        "reminders_since": when(plan.reminders_since if plan else None),
+        "paused_at": when(plan.paused_at if plan else None),
+        "paused_until": when(plan.paused_until if plan else None),
+        "opted_out": contact.sms_opted_out,
+        "opted_out_at": when(contact.sms_opted_out_at),
+        "opt_out_source": contact.sms_opt_out_source,
+        "opted_back_in_at": when(contact.sms_opted_in_at),
+        "undeliverable_since": when(contact.sms_undeliverable_at),
+        "calls_opted_out": contact.calls_opted_out,
+        "calls_opted_out_at": when(contact.calls_opted_out_at),
+        "calls_undeliverable_since": when(contact.voice_undeliverable_at),
     }
     rows = [
         {
@@ -251,17 +264,17 @@ def contact_export(*, subscriber: Subscriber) -> dict[str, Any]:
         for message in messages
     ]
     lines = [
-        f"Phone number: {subscriber.phone_number}",
-        f"First seen: {contact['first_seen']}; language: {subscriber.language_id or '-'}",
-        f"Reminders: {' '.join(subscriber.reminder_times) or 'none'}",
-        f"Opted out: {'yes, since ' + str(contact['opted_out_at']) if subscriber.is_opted_out else 'no'}",
+        f"Phone number: {contact.phone_number}",
+        f"First seen: {held['first_seen']}; language: {contact.language_id or '-'}",
+        f"Reminders: {' '.join(plan.reminder_times if plan else []) or 'none'}",
+        f"Opted out: {'yes, since ' + str(held['opted_out_at']) if contact.sms_opted_out else 'no'}",
         f"Messages: {len(rows)}",
         *(
             f"{row['at']} {'received' if row['direction'] == 'in' else 'sent'}: {row['text'] or '(text erased)'}"
             for row in rows
         ),
     ]
-    return {"contact": contact, "messages": rows, "summary": "\n".join(lines)}
+    return {"contact": held, "messages": rows, "summary": "\n".join(lines)}
 
 
 # --- Retention ----------------------------------------------------------------------------
@@ -295,24 +308,25 @@ def retention_apply(*, now: datetime | None = None, max_batches: int = 50) -> Re
             break
     contact_cutoff = now - timedelta(days=settings.CONTACT_RETENTION_DAYS)
     inactive = (
-        Subscriber.objects.filter(reminder_times=[], created_at__lt=contact_cutoff)
+        Contact.objects.filter(created_at__lt=contact_cutoff)
+        .filter(Q(reminder_plan__isnull=True) | Q(reminder_plan__reminder_times=[]))
         .annotate(last_message=Max("messages__created_at"))
         .filter(Q(last_message__lt=contact_cutoff) | Q(last_message__isnull=True))
         .order_by("id")[:batch]
     )
     sids: list[str] = []
     erased = 0
-    for subscriber in inactive:
+    for contact in inactive:
         # No suppression: nothing is sent to a number without a contact anyway.
-        sids += contact_erase(subscriber=subscriber, suppress=False)
+        sids += contact_erase(contact=contact, suppress=False)
         erased += 1
     # An erasure after FORGET whose task was lost (Redis down): the number is suppressed and its
     # contact still there, opted out by the keyword, well after the confirmation.
     late = now - FORGET_WAIT_FOR_CONFIRMATION
-    for forgotten in Subscriber.objects.filter(
-        is_opted_out=True, opt_out_source=Subscriber.OptOutSource.FORGET, opted_out_at__lt=late
+    for forgotten in Contact.objects.filter(
+        sms_opted_out=True, sms_opt_out_source=Contact.OptOutSource.FORGET, sms_opted_out_at__lt=late
     ).order_by("id")[:batch]:
-        sids += contact_erase(subscriber=forgotten)
+        sids += contact_erase(contact=forgotten)
         erased += 1
     if blanked or erased:
         logger.info("retention: %s message text(s) blanked, %s inactive contact(s) erased", blanked, erased)

@@ -21,8 +21,7 @@ _INBOUND = "SELECT id, state, phone_number, service_number, body, params FROM me
 _INBOUND_FOR_UPDATE = _INBOUND + " FOR UPDATE"
 
 _REPLIES_SINCE = (
-    "SELECT count(*) FROM messaging_message"
-    " WHERE subscriber_id = %s AND purpose = %s AND created_at >= %s AND state <> %s"
+    "SELECT count(*) FROM messaging_message WHERE contact_id = %s AND purpose = %s AND created_at >= %s AND state <> %s"
 )
 
 
@@ -32,14 +31,14 @@ def inbound_for_update(message_id: int) -> Message | None:
     return fetch_one(Message, sql, [message_id])
 
 
-def replies_count_since(subscriber_id: int, since: datetime) -> int:
-    """Message.objects.filter(subscriber=..., purpose=REPLY, created_at__gte=since)
+def replies_count_since(contact_id: int, since: datetime) -> int:
+    """Message.objects.filter(contact=..., purpose=REPLY, created_at__gte=since)
     .exclude(state=CANCELLED).count()"""
     with connection.cursor() as cursor:
         cursor.execute(
             _REPLIES_SINCE,
             [
-                subscriber_id,
+                contact_id,
                 Message.Purpose.REPLY,
                 connection.ops.adapt_datetimefield_value(since),
                 Message.State.CANCELLED,

@@ -35,15 +35,16 @@ from django.utils import timezone
 from advice import selectors as advice_selectors
 from advice.conversation import Decision, Effect, decide
 from advice.models import Topic
-from messaging import privacy, queries, ratelimit, twilio_ids
+from contacts import services as contact_services
+from contacts.models import Contact
+from contacts.phone import language_for_number, masked, to_e164
+from messaging import privacy, privacy_notice, queries, ratelimit, twilio_ids
 from messaging.backends import OutgoingSms, SendError, get_backend
 from messaging.encoding import render_sms_text, sms_size
 from messaging.models import BULK_PURPOSES, PROVIDER_STATUS_RANK, Message
-from messaging.phone import language_for_number, masked, to_e164
 from messaging.rows import insert_row, save_fields
 from messaging.twilio_errors import Outcome, classify
-from reminders import services as subscriber_services
-from reminders.models import Subscriber
+from reminders import services as reminder_services
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ MAX_STORED_VALUE = 10_000  # characters kept of any one webhook parameter
 # (a lost database connection, a deadlock); a failure that repeats is a bug or poison
 # input, and the person gets the menu instead of silence.
 INBOUND_MAX_ATTEMPTS = 3
-# One number's messages are handled one at a time anyway (its subscriber row is locked):
+# One number's messages are handled one at a time anyway (its contact row is locked):
 # queueing more of them per sweep only lets one number crowd out everyone else.
 SWEEP_PER_NUMBER = 5
 
@@ -198,16 +199,19 @@ def _inbound_give_up(message_id: int, *, attempts: int, error: BaseException | N
             inbound = Message.objects.select_for_update().filter(pk=message_id).first()
             if inbound is None or inbound.state != Message.State.RECEIVED:
                 return None
-            subscriber = subscriber_services.subscriber_get_for_update(phone_number=inbound.phone_number)
-            menu = Decision(Effect.NONE, Topic.MENU, subscriber.language_id, None, False, f"{note}: menu")
+            new_number = contact_services.contact_locked(phone_number=inbound.phone_number) is None
+            contact = contact_services.contact_get_for_update(phone_number=inbound.phone_number)
+            menu = Decision(Effect.NONE, Topic.MENU, contact.language_id, None, False, f"{note}: menu")
             inbound.note = f"{note}: not answered (opted out)"
-            if not subscriber.is_opted_out:
+            if not contact.sms_opted_out:
                 inbound.note = menu.note
-                reply = _create_reply(inbound, subscriber, menu, subscriber_services.Reply(Topic.MENU))
-            inbound.subscriber = subscriber
+                reply = _create_reply(
+                    inbound, contact, menu, reminder_services.Reply(Topic.MENU), new_number=new_number
+                )
+            inbound.contact = contact
             inbound.state = Message.State.FAILED
-            inbound.language = subscriber.language_id or ""
-            inbound.save(update_fields=["subscriber", "state", "language", "note", "updated_at"])
+            inbound.language = contact.language_id or ""
+            inbound.save(update_fields=["contact", "state", "language", "note", "updated_at"])
     except Exception as fallback_error:
         # Not even the menu could be made: record the failure alone, so it is not tried again.
         inbound_note = f"{note}; the menu failed too ({_where(fallback_error)})"
@@ -239,16 +243,16 @@ def inbound_sms_handle(*, message_id: int) -> Message | None:
             inbound = queries.inbound_for_update(message_id)
             if inbound is None or inbound.state != Message.State.RECEIVED:
                 return None
-            subscriber, decision, new_number = _subscriber_and_decision(inbound)
-            answer = _apply(decision, subscriber, inbound.body)
+            contact, decision, new_number = _contact_and_decision(inbound)
+            answer = _apply(decision, contact, inbound.body)
             if decision.effect == Effect.FORGET:
-                privacy.contact_forget_requested(subscriber=subscriber, inbound_id=inbound.pk)
+                privacy.contact_forget_requested(contact=contact, inbound_id=inbound.pk)
             inbound.note = decision.note
-            reply = _create_reply(inbound, subscriber, decision, answer, new_number=new_number)
-            inbound.subscriber = subscriber
+            reply = _create_reply(inbound, contact, decision, answer, new_number=new_number)
+            inbound.contact = contact
             inbound.state = Message.State.HANDLED
             inbound.language = decision.reply_language or ""
-            save_fields(inbound, ["subscriber", "state", "language", "note", "updated_at"])
+            save_fields(inbound, ["contact", "state", "language", "note", "updated_at"])
     except IntegrityError:
         # Another run created this message's reply first (SQLite has no row locks).
         logger.info("inbound message %s was handled by another worker", message_id)
@@ -257,51 +261,51 @@ def inbound_sms_handle(*, message_id: int) -> Message | None:
     return reply
 
 
-def _subscriber_and_decision(inbound: Message) -> tuple[Subscriber, Decision, bool]:
-    """The sender's subscriber (locked), what the message asks, and whether the number is new.
+def _contact_and_decision(inbound: Message) -> tuple[Contact, Decision, bool]:
+    """The sender's contact (locked), what the message asks, and whether the number is new.
 
     A new number's row is inserted once its message is understood, with the language of
     its first keyword: one statement fewer than inserting it, then setting the language.
     If the same number's other message inserted it first, decide again on that row.
     """
     while True:
-        subscriber = subscriber_services.subscriber_locked(phone_number=inbound.phone_number)
-        new_number = subscriber is None
-        if subscriber is None:
-            subscriber = Subscriber(phone_number=inbound.phone_number)
+        contact = contact_services.contact_locked(phone_number=inbound.phone_number)
+        new_number = contact is None
+        if contact is None:
+            contact = Contact(phone_number=inbound.phone_number)
         decision = decide(
             text=inbound.body,
             index=advice_selectors.keyword_index(),
-            stored_language=subscriber.language_id,
+            stored_language=contact.language_id,
             number_language=language_for_number(inbound.phone_number),
-            is_opted_out=subscriber.is_opted_out,
+            is_opted_out=contact.sms_opted_out,
             twilio_opt_out_type=str(inbound.params.get("OptOutType", "")),
-            is_paused=subscriber.is_paused(),
+            is_paused=reminder_services.contact_is_paused(contact),
         )
         if not new_number:
-            return subscriber, decision, False
-        subscriber.language_id = decision.remember_language
-        if subscriber_services.subscriber_insert(subscriber=subscriber):
-            return subscriber, decision, True
+            return contact, decision, False
+        contact.language_id = decision.remember_language
+        if contact_services.contact_insert(contact=contact):
+            return contact, decision, True
 
 
-def _apply(decision: Decision, subscriber: Subscriber, body: str) -> subscriber_services.Reply | None:
+def _apply(decision: Decision, contact: Contact, body: str) -> reminder_services.Reply | None:
     """Make the decision's change; returns the reply when the change chose it (reminders)."""
     if decision.remember_language:
-        subscriber_services.subscriber_set_language(subscriber=subscriber, language=decision.remember_language)
+        contact_services.contact_set_language(contact=contact, language=decision.remember_language)
     if decision.effect == Effect.OPT_OUT:
-        subscriber_services.subscriber_opt_out(subscriber=subscriber, source=Subscriber.OptOutSource.KEYWORD)
+        contact_services.contact_opt_out(contact=contact, channel="sms", source=Contact.OptOutSource.KEYWORD)
     elif decision.effect == Effect.OPT_IN:
-        subscriber_services.subscriber_opt_in(subscriber=subscriber)
+        contact_services.contact_opt_in(contact=contact, channel="sms")
     elif decision.effect == Effect.REMIND:
-        return subscriber_services.reminders_subscribe(subscriber=subscriber, text=body)
+        return reminder_services.reminders_subscribe(contact=contact, text=body)
     elif decision.effect == Effect.PAUSE:
-        return subscriber_services.reminders_pause(subscriber=subscriber, text=body)
+        return reminder_services.reminders_pause(contact=contact, text=body)
     elif decision.effect == Effect.RESUME:
-        return subscriber_services.reminders_resume(subscriber=subscriber)
+        return reminder_services.reminders_resume(contact=contact)
     if decision.reply_topic is None:
         return None
-    return subscriber_services.Reply(decision.reply_topic)
+    return reminder_services.Reply(decision.reply_topic)
 
 
 UNFILLED_PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
@@ -316,20 +320,20 @@ def fill_placeholders(text: str, params: Mapping[str, str]) -> str:
 
 def _create_reply(
     inbound: Message,
-    subscriber: Subscriber,
+    contact: Contact,
     decision: Decision,
-    answer: subscriber_services.Reply | None,
+    answer: reminder_services.Reply | None,
     *,
     new_number: bool = False,  # its row was inserted in this transaction: nothing sent to it yet
 ) -> Message | None:
     if answer is None:
         return None
     limited = not decision.is_opt_out_confirmation and not new_number
-    if limited and _replies_last_hour(subscriber) >= settings.SMS_REPLY_LIMIT_PER_HOUR:
+    if limited and _replies_last_hour(contact) >= settings.SMS_REPLY_LIMIT_PER_HOUR:
         inbound.note = f"{decision.note}; not answered: {settings.SMS_REPLY_LIMIT_PER_HOUR} replies in the last hour"
         logger.warning(
             "reply limit reached for %s (%s per hour): message %s not answered",
-            masked(subscriber.phone_number),
+            masked(contact.phone_number),
             settings.SMS_REPLY_LIMIT_PER_HOUR,
             inbound.pk,
         )
@@ -349,12 +353,11 @@ def _create_reply(
         # send the braces; the menu is an answer, silence is not.
         logger.error("topic %r has unfilled %s: message %s gets the menu", answer.topic, unfilled, inbound.pk)
         inbound.note = f"{inbound.note or decision.note}; {answer.topic} has unfilled {', '.join(unfilled)}: menu"
-        return _create_reply(
-            inbound, subscriber, decision, subscriber_services.Reply(Topic.MENU), new_number=new_number
-        )
+        return _create_reply(inbound, contact, decision, reminder_services.Reply(Topic.MENU), new_number=new_number)
     if unfilled:
         logger.error("the menu has unfilled %s: message %s not answered", unfilled, inbound.pk)
         return None
+    body = privacy_notice.with_privacy_notice(body, text.language, topic=answer.topic, first_reply=new_number)
     size = sms_size(body)
     # Created claimed by this worker, which sends it as soon as this commits. If the worker
     # dies first, the sweeper finds a stale claim and asks Twilio before sending.
@@ -362,8 +365,8 @@ def _create_reply(
         direction=Message.Direction.OUTBOUND,
         channel=Message.Channel.SMS,
         purpose=Message.Purpose.OPT_OUT_CONFIRMATION if decision.is_opt_out_confirmation else Message.Purpose.REPLY,
-        subscriber=subscriber,
-        phone_number=subscriber.phone_number,
+        contact=contact,
+        phone_number=contact.phone_number,
         service_number=_reply_sender(inbound),
         body=body,
         language=text.language,
@@ -379,7 +382,7 @@ def _create_reply(
     return reply
 
 
-def _topic_params(answer: subscriber_services.Reply, language: str) -> dict[str, str]:
+def _topic_params(answer: reminder_services.Reply, language: str) -> dict[str, str]:
     """The reply's words that are other topics' texts, in the language the reply is in."""
     filled: dict[str, str] = {}
     for name, slug in answer.topic_params.items():
@@ -389,10 +392,10 @@ def _topic_params(answer: subscriber_services.Reply, language: str) -> dict[str,
     return filled
 
 
-def _replies_last_hour(subscriber: Subscriber) -> int:
+def _replies_last_hour(contact: Contact) -> int:
     # Replies only: reminders, advisories and the missed rows an outage leaves are not the
     # person asking, and must not cost the most active reminder users their answers.
-    return queries.replies_count_since(subscriber.pk, timezone.now() - timedelta(hours=1))
+    return queries.replies_count_since(contact.pk, timezone.now() - timedelta(hours=1))
 
 
 def _reply_sender(inbound: Message) -> str:
@@ -448,7 +451,7 @@ def message_send(*, message_id: int) -> SendResult:
     )
     if not claimed:
         return SendResult("skipped")
-    return message_deliver(message=Message.objects.select_related("subscriber").get(pk=message_id))
+    return message_deliver(message=Message.objects.select_related("contact").get(pk=message_id))
 
 
 def message_deliver(*, message: Message) -> SendResult:
@@ -490,12 +493,12 @@ def message_deliver(*, message: Message) -> SendResult:
 
 def _refusal(message: Message) -> str:
     """Why this message must not go out now, if it must not."""
-    subscriber = message.subscriber
-    if subscriber is None:
+    contact = message.contact
+    if contact is None:
         return ""
-    if subscriber.undeliverable_at is not None:
-        return f"not sent: the number is undeliverable ({subscriber.undeliverable_reason})"
-    if subscriber.is_opted_out and message.purpose != Message.Purpose.OPT_OUT_CONFIRMATION:
+    if contact.sms_undeliverable_at is not None:
+        return f"not sent: the number is undeliverable ({contact.sms_undeliverable_reason})"
+    if contact.sms_opted_out and message.purpose != Message.Purpose.OPT_OUT_CONFIRMATION:
         return "not sent: the number has opted out"
     return ""
 
@@ -509,15 +512,15 @@ def record_submitted(message: Message, sid: str, status: str) -> SendResult:
 def record_failed_attempt(message: Message, error: SendError) -> SendResult:
     code = f" (error {error.code})" if error.code else ""
     if error.outcome == Outcome.OPTED_OUT:
-        if message.subscriber_id:
-            subscriber_services.subscriber_opt_out_by_id(
-                subscriber_id=message.subscriber_id, source=Subscriber.OptOutSource.CARRIER
+        if message.contact_id:
+            contact_services.contact_opt_out_by_id(
+                contact_id=message.contact_id, channel="sms", source=Contact.OptOutSource.CARRIER
             )
         return record_final(message, Message.State.FAILED, error=error, note=f"the number opted out at Twilio{code}")
     if error.outcome == Outcome.BAD_NUMBER:
-        if message.subscriber_id:
-            subscriber_services.subscriber_mark_undeliverable(
-                subscriber_id=message.subscriber_id, reason=f"Twilio error {error.code}: {error.message}"
+        if message.contact_id:
+            contact_services.contact_mark_undeliverable(
+                contact_id=message.contact_id, channel="sms", reason=f"Twilio error {error.code}: {error.message}"
             )
         return record_final(message, Message.State.FAILED, error=error, note=f"the number cannot receive SMS{code}")
     if error.outcome == Outcome.FAILED:
@@ -716,13 +719,13 @@ def _apply_status(sid: str, status: str, code: int | None, message_ref: str) -> 
     if advanced and code is not None:
         Message.objects.filter(pk=message.pk).update(error_code=code, error_message=f"Twilio error {code}")
         outcome = classify(code=code)
-        if message.subscriber_id and outcome == Outcome.OPTED_OUT:
-            subscriber_services.subscriber_opt_out_by_id(
-                subscriber_id=message.subscriber_id, source=Subscriber.OptOutSource.CARRIER
+        if message.contact_id and outcome == Outcome.OPTED_OUT:
+            contact_services.contact_opt_out_by_id(
+                contact_id=message.contact_id, channel="sms", source=Contact.OptOutSource.CARRIER
             )
-        elif message.subscriber_id and outcome == Outcome.BAD_NUMBER:
-            subscriber_services.subscriber_mark_undeliverable(
-                subscriber_id=message.subscriber_id, reason=f"Twilio error {code} on delivery"
+        elif message.contact_id and outcome == Outcome.BAD_NUMBER:
+            contact_services.contact_mark_undeliverable(
+                contact_id=message.contact_id, channel="sms", reason=f"Twilio error {code} on delivery"
             )
     logger.info("message %s status %s%s", message.pk, status, "" if advanced else " (older than known: kept)")
     return True

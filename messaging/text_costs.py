@@ -1,9 +1,11 @@
 """What each text costs to send: characters, encoding and SMS segments per topic and language.
 
 Budgets (issue 7): an advice reply at most 3 segments, the menu at most 2, a reminder exactly 1
-(it goes to every subscriber, several times a day), any other service message at most 2. A
+(it goes to everyone with reminders, several times a day), any other service message at most 2. A
 text with placeholders is measured as people receive it at worst: filled with the most
-reminder times, the longest zone name, the longest unreadable input a reply quotes.
+reminder times, the longest zone name, the longest unreadable input a reply quotes. A text
+that can carry the storage line (messaging.privacy_notice: any reply can be a new contact's
+first, and `reminders-on` always carries it) is measured with the line under it.
 
 tests/test_content_budget.py holds every translation to its budget; the README's table is
 printed by
@@ -21,6 +23,7 @@ from django.conf import settings
 
 from advice.models import Language, Topic, TopicTranslation
 from messaging.encoding import SmsSize, render_sms_text, sms_size
+from messaging.privacy_notice import can_carry_privacy_notice, with_privacy_notice
 from messaging.services import fill_placeholders
 from reminders.services import zone_city
 
@@ -38,6 +41,7 @@ class TextCost:
     size: SmsSize
     budget: int
     unfilled: tuple[str, ...]  # placeholders this module has no worst case for
+    privacy_notice: bool = False  # measured with the storage line under it
 
     @property
     def exact(self) -> bool:
@@ -52,8 +56,9 @@ class TextCost:
 
     def describe(self) -> str:
         limit = f"exactly {self.budget}" if self.exact else f"at most {self.budget}"
+        line = " with the storage line" if self.privacy_notice else ""
         text = (
-            f"{self.slug} ({self.language}): {self.size.characters} characters, {self.size.encoding}, "
+            f"{self.slug} ({self.language}){line}: {self.size.characters} characters, {self.size.encoding}, "
             f"{self.size.segments} segments (budget: {limit})"
         )
         return text + (f"; no worst case for {', '.join(self.unfilled)}" if self.unfilled else "")
@@ -93,6 +98,9 @@ def text_costs() -> list[TextCost]:
     for translation in translations:
         filled = fill_placeholders(translation.sms_text, params.get(translation.language_id, {}))
         body = render_sms_text(filled)
+        notice = can_carry_privacy_notice(translation.topic.slug, translation.topic.kind)
+        if notice:
+            body = with_privacy_notice(body, translation.language_id, topic=translation.topic.slug, first_reply=True)
         costs.append(
             TextCost(
                 slug=translation.topic.slug,
@@ -101,21 +109,23 @@ def text_costs() -> list[TextCost]:
                 size=sms_size(body),
                 budget=budget_for(translation.topic),
                 unfilled=tuple(_PLACEHOLDER.findall(body)),
+                privacy_notice=notice,
             )
         )
     return costs
 
 
 def markdown_table() -> str:
-    """The README's table: one row per topic, one column per language."""
+    """The README's table: one row per topic, one column per language; "with it": measured with
+    the storage line (a new contact's first reply, a reminder confirmation)."""
     costs = text_costs()
     languages = list(Language.objects.values_list("code", flat=True))
     rows: dict[str, dict[str, TextCost]] = {}
     for cost in costs:
         rows.setdefault(cost.slug, {})[cost.language] = cost
     lines = [
-        "| Topic | Budget | " + " | ".join(languages) + " |",
-        "|---|---|" + "---|" * len(languages),
+        "| Topic | Budget | Storage line | " + " | ".join(languages) + " |",
+        "|---|---|---|" + "---|" * len(languages),
     ]
     for slug, by_language in rows.items():
         first = next(iter(by_language.values()))
@@ -124,5 +134,6 @@ def markdown_table() -> str:
             f"{c.size.characters} {c.size.encoding} {c.size.segments}" if (c := by_language.get(code)) else "-"
             for code in languages
         ]
-        lines.append(f"| `{slug}` | {budget} | " + " | ".join(cells) + " |")
+        line = "with it" if first.privacy_notice else "-"
+        lines.append(f"| `{slug}` | {budget} | {line} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

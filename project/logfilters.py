@@ -2,7 +2,7 @@
 
 Installed on the one console handler (settings.LOGGING), so they apply to every logger that
 reaches it, the service's own and third parties' (`twilio`, `urllib3`, Celery, Django):
-- `RedactPhoneNumbers` masks any phone number in the final text, as messaging.phone.masked
+- `RedactPhoneNumbers` masks any phone number in the final text, as contacts.phone.masked
   does, including a traceback's text;
 - `DropQueryStrings` removes the query string from request lines (runserver's
   `django.server` logger), where an admin search (`?q=...`) would put a number in clear.
@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import re
 
-from messaging.phone import mask_numbers
+from contacts.phone import mask_numbers
 
 _QUERY = re.compile(r"\?[^\s\"]*")
 

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "axes",
     "simple_history",
     "advice",
+    "contacts",
     "reminders",
     "messaging",
     "voice",
@@ -172,7 +173,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "messaging.tasks.sweep",
         "schedule": env.get_float("SWEEP_INTERVAL_SECONDS", default=30.0, minimum=1.0),
     },
-    # One task for all subscribers: it claims whatever is due (never a task per subscriber).
+    # One task for all reminder plans: it claims whatever is due (never a task per contact).
     "privacy-retention": {"task": "messaging.tasks.retention", "schedule": 3600.0},
     # Twilio records left to delete after an erasure (a lost task, a failed attempt).
     "privacy-twilio-delete": {"task": "messaging.tasks.twilio_delete", "schedule": 300.0},

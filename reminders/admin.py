@@ -1,10 +1,17 @@
-"""Admin for subscribers (search by number as people write it, reminder times, next and past
-reminders) and for advisories (start one, watch its progress)."""
+"""Admin for reminders: the contact's page extended with their reminder plan (times, next and
+past reminders, pause), their messages, export and erasure; and advisories (start one, watch
+its progress).
+
+contacts/admin.py keeps the contact's own fields; `ContactWithPlanAdmin` replaces it here,
+since contacts knows nothing of reminders or messages. Every change goes through the services
+SMS uses (contacts.services, reminders.services), under the contact's row lock.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+from datetime import time
 from typing import Any
 
 from django import forms
@@ -18,22 +25,21 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from advice.models import Topic
+from contacts.admin import ContactAdmin, ContactForm, sees_personal_data
+from contacts.admin import StateFilter as ContactStateFilter
+from contacts.models import Contact
 from messaging import privacy
-from messaging.admin import sees_personal_data
 from messaging.models import Message
-from messaging.phone import masked, to_e164
 from messaging.tasks import queue, twilio_delete
 from reminders import advisories, services
-from reminders.models import Broadcast, Subscriber
-from reminders.schedule import format_time, is_time_zone
-from reminders.suppression import is_suppressed
+from reminders.models import Broadcast
+from reminders.schedule import format_time
 
 logger = logging.getLogger(__name__)
 
@@ -47,21 +53,18 @@ def _times_problem(reply: services.Reply) -> str:
     return str(_("%(input)s is inside the quiet hours (%(start)s to %(end)s), when nothing is sent.") % params)
 
 
-class SubscriberForm(forms.ModelForm[Subscriber]):
+class ContactWithPlanForm(ContactForm):
     times = forms.CharField(
         label=_("reminder times"),
         required=False,
         help_text=_("Local times of day, such as 08:00 12:30 17:00. Empty: no reminders."),
     )
 
-    class Meta:
-        model = Subscriber
-        fields = ["phone_number", "language", "is_opted_out", "time_zone"]
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.fields["times"].initial = " ".join(self.instance.reminder_times)
+        plan = services.plan_of(self.instance)
+        if plan is not None:
+            self.fields["times"].initial = " ".join(plan.reminder_times)
 
     def clean_times(self) -> list[str]:
         raw = self.cleaned_data.get("times") or ""
@@ -70,169 +73,91 @@ class SubscriberForm(forms.ModelForm[Subscriber]):
             raise forms.ValidationError(_times_problem(checked.problem), code="invalid_times")
         return [format_time(at) for at in checked.times]
 
-    def clean_time_zone(self) -> str:
-        zone = (self.cleaned_data.get("time_zone") or "").strip()
-        if zone and not is_time_zone(zone):
-            raise forms.ValidationError(
-                _("%(zone)s is not a time zone. Use a name such as Europe/Brussels."),
-                code="invalid_time_zone",
-                params={"zone": zone},
-            )
-        return zone
 
-    def clean_phone_number(self) -> str:
-        raw = self.cleaned_data["phone_number"]
-        number = to_e164(raw)
-        if number is None:
-            raise forms.ValidationError(
-                _("%(number)s is not a phone number that can receive SMS."),
-                code="invalid_phone",
-                params={"number": raw},
-            )
-        if self.instance.pk is None and is_suppressed(number):
-            raise forms.ValidationError(
-                _("This number was erased on request (FORGET): it can be added again only once it texts us."),
-                code="suppressed",
-            )
-        return number
-
-
-class StateFilter(admin.SimpleListFilter):
-    title = _("state")
-    parameter_name = "state"
-
+class StateFilter(ContactStateFilter):
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [
-            ("active", _("active")),
-            ("reminders", _("with reminders")),
-            ("paused", _("reminders paused")),
-            ("opted-out", _("opted out")),
-            ("undeliverable", _("undeliverable")),
-        ]
+        active, *others = super().lookups(request, model_admin)
+        return [active, ("reminders", _("with reminders")), ("paused", _("reminders paused")), *others]
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Subscriber]) -> QuerySet[Subscriber]:
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Contact]) -> QuerySet[Contact]:
         if self.value() == "reminders":
-            return queryset.filter(next_reminder_at__isnull=False)
+            return queryset.filter(reminder_plan__next_reminder_at__isnull=False)
         if self.value() == "paused":
-            return queryset.filter(paused_at__isnull=False)
-        if self.value() == "active":
-            return queryset.filter(is_opted_out=False, undeliverable_at__isnull=True)
-        if self.value() == "opted-out":
-            return queryset.filter(is_opted_out=True)
-        if self.value() == "undeliverable":
-            return queryset.filter(undeliverable_at__isnull=False)
-        return queryset
+            return queryset.filter(reminder_plan__paused_at__isnull=False)
+        return super().queryset(request, queryset)
 
 
-@admin.register(Subscriber)
-class SubscriberAdmin(admin.ModelAdmin[Subscriber]):
-    form = SubscriberForm
+admin.site.unregister(Contact)
+
+
+@admin.register(Contact)
+class ContactWithPlanAdmin(ContactAdmin):
+    form = ContactWithPlanForm
     list_display = [
         "phone_number",
         "language",
         "reminder_times_display",
         "next_reminder",
-        "is_opted_out",
-        "undeliverable_at",
+        "sms_opted_out",
+        "sms_undeliverable_at",
         "created_at",
         "messages_link",
     ]
-    list_filter = [StateFilter, "language", "is_opted_out"]
-    search_fields = ["phone_number"]
-    readonly_fields = [
-        "opt_out_source",
-        "opted_out_at",
-        "opted_in_at",
-        "undeliverable_at",
-        "undeliverable_reason",
-        "created_at",
-        "updated_at",
-        "messages_link",
-        "next_reminder",
-        "pause_state",
-        "past_reminders",
-    ]
-    actions = ["mark_deliverable", "pause_reminders", "resume_reminders"]
+    list_select_related = ["reminder_plan"]
+    list_filter = [StateFilter, "language", "sms_opted_out"]
+    readonly_fields = [*ContactAdmin.readonly_fields, "messages_link", "next_reminder", "pause_state", "past_reminders"]
+    actions = [*ContactAdmin.actions, "pause_reminders", "resume_reminders"]
     fieldsets = [
         (None, {"fields": ["phone_number", "language", "messages_link"]}),
         (
             _("Reminders"),
             {"fields": ["times", "time_zone", "next_reminder", "pause_state", "past_reminders"]},
         ),
-        (_("Opt-out"), {"fields": ["is_opted_out", "opt_out_source", "opted_out_at", "opted_in_at"]}),
-        (_("Delivery"), {"fields": ["undeliverable_at", "undeliverable_reason"]}),
-        (_("History"), {"fields": ["created_at", "updated_at"]}),
+        *ContactAdmin.consent_fieldsets,
     ]
 
-    def get_list_display(self, request: HttpRequest) -> Any:
-        if sees_personal_data(request):
-            return list(self.list_display)
-        return ["masked_number" if name == "phone_number" else name for name in self.list_display]
-
-    def get_search_fields(self, request: HttpRequest) -> Any:
-        # Without the permission no search: finding a number would tell whether it is a contact.
-        return list(self.search_fields) if sees_personal_data(request) else []
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Subscriber | None = None) -> Any:
-        return [*self.readonly_fields, "masked_number"]
-
-    def get_fieldsets(self, request: HttpRequest, obj: Subscriber | None = None) -> Any:
-        if sees_personal_data(request):
-            return self.fieldsets
-        return [
-            (title, {"fields": ["masked_number" if name == "phone_number" else name for name in options["fields"]]})
-            for title, options in self.fieldsets or []
-        ]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        # Adding a contact means typing their number.
-        return super().has_add_permission(request) and sees_personal_data(request)
-
-    @admin.display(description=_("phone number"))
-    def masked_number(self, obj: Subscriber) -> str:
-        return masked(obj.phone_number) if obj.phone_number else "-"
-
-    def save_model(self, request: HttpRequest, obj: Subscriber, form: Any, change: bool) -> None:
-        if "is_opted_out" in form.changed_data:
-            services.subscriber_stamp_opt_out_change(subscriber=obj, source=Subscriber.OptOutSource.ADMIN)
-        times = form.cleaned_data.get("times") or []
-        if times != obj.reminder_times or not change:
-            if times:
-                obj.reminder_times = times
-                if obj.reminders_since is None:
-                    obj.reminders_since = timezone.now()
-            else:
-                services.reminders_stop(subscriber=obj)
-        if not obj.time_zone:
-            obj.time_zone = services.time_zone_for_number(obj.phone_number)
-        services.subscriber_reschedule(obj, save=False)
+    def save_model(self, request: HttpRequest, obj: Contact, form: Any, change: bool) -> None:
+        """The contact's fields and consent (ContactAdmin), then the plan as REMIND by SMS sets
+        it: the times replace any, unpaused, rescheduled; still under the contact's row lock."""
         super().save_model(request, obj, form, change)
+        times = form.cleaned_data.get("times") or []
+        plan = services.plan_of(obj)
+        if times != (plan.reminder_times if plan else []):
+            if times:
+                services.reminders_set_times(contact=obj, times=[time.fromisoformat(at) for at in times])
+            else:
+                services.reminders_stop(contact=obj)
+        elif plan is not None and "time_zone" in form.changed_data:
+            services.plan_reschedule(plan)
 
     @admin.display(description=_("reminder times"))
-    def reminder_times_display(self, obj: Subscriber) -> str:
-        return " ".join(obj.reminder_times) or "-"
+    def reminder_times_display(self, obj: Contact) -> str:
+        plan = services.plan_of(obj)
+        return " ".join(plan.reminder_times) if plan and plan.reminder_times else "-"
 
-    @admin.display(description=_("next reminder"), ordering="next_reminder_at")
-    def next_reminder(self, obj: Subscriber) -> str:
-        if obj.next_reminder_at is None:
+    @admin.display(description=_("next reminder"), ordering="reminder_plan__next_reminder_at")
+    def next_reminder(self, obj: Contact) -> str:
+        plan = services.plan_of(obj)
+        if plan is None or plan.next_reminder_at is None:
             return "-"
-        local = obj.next_reminder_at.astimezone(services.subscriber_zone(obj))
+        local = plan.next_reminder_at.astimezone(services.contact_zone(obj))
         return f"{local:%Y-%m-%d %H:%M} ({local.tzinfo})"
 
     @admin.display(description=_("paused"))
-    def pause_state(self, obj: Subscriber) -> str:
-        if obj.paused_at is None:
+    def pause_state(self, obj: Contact) -> str:
+        plan = services.plan_of(obj)
+        if plan is None or plan.paused_at is None:
             return "-"
-        if obj.paused_until is None:
+        if plan.paused_until is None:
             return str(_("until the person resumes"))
-        local = obj.paused_until.astimezone(services.subscriber_zone(obj))
+        local = plan.paused_until.astimezone(services.contact_zone(obj))
         return str(_("until %(date)s") % {"date": f"{local:%Y-%m-%d %H:%M}"})
 
     @admin.display(description=_("past reminders"))
-    def past_reminders(self, obj: Subscriber) -> str:
+    def past_reminders(self, obj: Contact) -> str:
         if not obj.pk:
             return "-"
-        rows = Message.objects.filter(subscriber=obj, purpose=Message.Purpose.REMINDER).order_by("-slot")[:10]
+        rows = Message.objects.filter(contact=obj, purpose=Message.Purpose.REMINDER).order_by("-slot")[:10]
         if not rows:
             return "-"
         return format_html(
@@ -249,43 +174,29 @@ class SubscriberAdmin(admin.ModelAdmin[Subscriber]):
         )
 
     @admin.action(description=_("Pause reminders"))
-    def pause_reminders(self, request: HttpRequest, queryset: QuerySet[Subscriber]) -> None:
+    def pause_reminders(self, request: HttpRequest, queryset: QuerySet[Contact]) -> None:
         count = 0
-        for subscriber in queryset.filter(paused_at__isnull=True).exclude(reminder_times=[]):
-            services.reminders_pause(subscriber=subscriber, text="")
-            count += 1
-        self.message_user(request, ngettext("%d subscriber paused.", "%d subscribers paused.", count) % count)
+        with transaction.atomic():
+            chosen = queryset.filter(reminder_plan__paused_at__isnull=True).exclude(reminder_plan__reminder_times=[])
+            for contact in Contact.objects.select_for_update().filter(pk__in=chosen.values("pk")):
+                services.reminders_pause(contact=contact, text="")
+                count += 1
+        self.message_user(request, ngettext("%d contact paused.", "%d contacts paused.", count) % count)
 
     @admin.action(description=_("Resume reminders"))
-    def resume_reminders(self, request: HttpRequest, queryset: QuerySet[Subscriber]) -> None:
+    def resume_reminders(self, request: HttpRequest, queryset: QuerySet[Contact]) -> None:
         count = 0
-        for subscriber in queryset.filter(paused_at__isnull=False):
-            services.reminders_resume(subscriber=subscriber)
-            count += 1
-        self.message_user(request, ngettext("%d subscriber resumed.", "%d subscribers resumed.", count) % count)
-
-    @admin.action(description=_("Mark as deliverable again"))
-    def mark_deliverable(self, request: HttpRequest, queryset: QuerySet[Subscriber]) -> None:
-        count = services.subscribers_mark_deliverable(subscriber_ids=list(queryset.values_list("pk", flat=True)))
-        self.message_user(
-            request, ngettext("%d number will be tried again.", "%d numbers will be tried again.", count) % count
-        )
-
-    def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet[Subscriber], search_term: str
-    ) -> tuple[QuerySet[Subscriber], bool]:
-        if not sees_personal_data(request):
-            return queryset, False
-        # "0470 12 34 56" and "+32 470 12 34 56" find +32470123456.
-        number = to_e164(search_term) if search_term else None
-        if number:
-            return queryset.filter(phone_number=number), False
-        return super().get_search_results(request, queryset, search_term.replace(" ", ""))
+        with transaction.atomic():
+            chosen = queryset.filter(reminder_plan__paused_at__isnull=False)
+            for contact in Contact.objects.select_for_update().filter(pk__in=chosen.values("pk")):
+                services.reminders_resume(contact=contact)
+                count += 1
+        self.message_user(request, ngettext("%d contact resumed.", "%d contacts resumed.", count) % count)
 
     def get_urls(self) -> list[URLPattern]:
         own = [
-            path("<int:pk>/export/", self.admin_site.admin_view(self.export_view), name="reminders_subscriber_export"),
-            path("<int:pk>/erase/", self.admin_site.admin_view(self.erase_view), name="reminders_subscriber_erase"),
+            path("<int:pk>/export/", self.admin_site.admin_view(self.export_view), name="contacts_contact_export"),
+            path("<int:pk>/erase/", self.admin_site.admin_view(self.erase_view), name="contacts_contact_erase"),
         ]
         return own + super().get_urls()
 
@@ -293,9 +204,9 @@ class SubscriberAdmin(admin.ModelAdmin[Subscriber]):
         """Everything held about this person, as JSON with a readable summary (GDPR access)."""
         if not sees_personal_data(request):
             raise PermissionDenied
-        subscriber = get_object_or_404(Subscriber, pk=pk)
-        exported = privacy.contact_export(subscriber=subscriber)
-        _log(request, subscriber, CHANGE, "exported everything held about the contact")
+        contact = get_object_or_404(Contact, pk=pk)
+        exported = privacy.contact_export(contact=contact)
+        _log(request, contact, CHANGE, "exported everything held about the contact")
         response = HttpResponse(
             json.dumps(exported, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
         )
@@ -306,28 +217,28 @@ class SubscriberAdmin(admin.ModelAdmin[Subscriber]):
         """Erase this person as FORGET does (no SMS is sent): asked to confirm first."""
         if not (sees_personal_data(request) and self.has_delete_permission(request)):
             raise PermissionDenied
-        subscriber = get_object_or_404(Subscriber, pk=pk)
+        contact = get_object_or_404(Contact, pk=pk)
         if request.method == "POST":
-            _log(request, subscriber, DELETION, "erased the contact and every message (as FORGET)")
-            sids = privacy.contact_erase(subscriber=subscriber)
+            _log(request, contact, DELETION, "erased the contact and every message (as FORGET)")
+            sids = privacy.contact_erase(contact=contact)
             if sids:
                 transaction.on_commit(lambda: queue(twilio_delete))
             self.message_user(request, _("The contact and every message text and number are erased."))
-            return HttpResponseRedirect(reverse("admin:reminders_subscriber_changelist"))
+            return HttpResponseRedirect(reverse("admin:contacts_contact_changelist"))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "subscriber": subscriber,
+            "contact": contact,
             "title": _("Erase this contact?"),
-            "messages_count": Message.objects.filter(subscriber=subscriber).count(),
+            "messages_count": Message.objects.filter(contact=contact).count(),
         }
-        return TemplateResponse(request, "admin/reminders/subscriber/erase.html", context)
+        return TemplateResponse(request, "admin/contacts/contact/erase.html", context)
 
     @admin.display(description=_("messages"))
-    def messages_link(self, obj: Subscriber) -> str:
+    def messages_link(self, obj: Contact) -> str:
         if not obj.pk:
             return "-"
-        url = reverse("admin:messaging_message_changelist") + "?" + urlencode({"subscriber__id__exact": obj.pk})
+        url = reverse("admin:messaging_message_changelist") + "?" + urlencode({"contact__id__exact": obj.pk})
         return format_html('<a href="{}">{}</a>', url, _("see messages"))
 
 
@@ -344,7 +255,7 @@ class BroadcastForm(forms.ModelForm[Broadcast]):
         topic_field.queryset = Topic.objects.exclude(kind=Topic.Kind.SYSTEM)
         topic_field.initial = Topic.objects.filter(slug=Topic.HEAT).first()
         topic_field.help_text = _(
-            "Sent once to every subscriber with reminders on (not paused, opted out or undeliverable), in "
+            "Sent once to every contact with reminders on (not paused, opted out or undeliverable), in "
             "their language, at the sending rate; people in their quiet hours get it when those end."
         )
 
@@ -421,14 +332,14 @@ class BroadcastAdmin(admin.ModelAdmin[Broadcast]):
         return super().change_view(request, object_id, form_url, extra)
 
 
-def _log(request: HttpRequest, subscriber: Subscriber, flag: int, what: str) -> None:
+def _log(request: HttpRequest, contact: Contact, flag: int, what: str) -> None:
     """Who did it and when, in the admin's history and the log: never the number."""
     LogEntry.objects.create(
         user_id=int(request.user.pk or 0),
-        content_type=ContentType.objects.get_for_model(Subscriber),
-        object_id=str(subscriber.pk),
-        object_repr=f"subscriber #{subscriber.pk}",
+        content_type=ContentType.objects.get_for_model(Contact),
+        object_id=str(contact.pk),
+        object_repr=f"contact #{contact.pk}",
         action_flag=flag,
         change_message=what,
     )
-    logger.info("admin user %s %s (subscriber %s)", request.user.pk, what, subscriber.pk)
+    logger.info("admin user %s %s (contact %s)", request.user.pk, what, contact.pk)

@@ -1,8 +1,8 @@
-"""Advisories: one topic (the leaflet's heat and effort advice) sent once to every active subscriber.
+"""Advisories: one topic (the leaflet's heat and effort advice) sent once to every contact with reminders on.
 
 Starting one records a Broadcast; planning then creates one pending message per active
-subscriber, in their language, chunk by chunk (resumable: the broadcast remembers the last
-subscriber planned, and a message is unique per broadcast and subscriber, so planning twice
+contact, in their language, chunk by chunk (resumable: the broadcast remembers the last
+contact planned, and a message is unique per broadcast and contact, so planning twice
 creates nothing twice). The bulk senders send them under the same rate limit and rules as
 reminders; an advisory that reaches someone in their quiet hours waits until morning.
 """
@@ -23,7 +23,7 @@ from advice import selectors as advice_selectors
 from advice.models import Topic
 from messaging.encoding import render_sms_text, sms_size
 from messaging.models import Message
-from reminders.models import Broadcast, Subscriber
+from reminders.models import Broadcast, ReminderPlan
 
 logger = logging.getLogger(__name__)
 
@@ -36,11 +36,11 @@ class AdvisoryRefused(Exception):
     pass
 
 
-def active_subscribers() -> QuerySet[Subscriber]:
-    """Subscribers with reminders on, reachable and not paused: who an advisory goes to."""
+def active_plans() -> QuerySet[ReminderPlan]:
+    """Reminder plans that are on, of contacts reachable by SMS, not paused: who an advisory goes to."""
     now = timezone.now()
-    return Subscriber.objects.filter(
-        next_reminder_at__isnull=False, is_opted_out=False, undeliverable_at__isnull=True
+    return ReminderPlan.objects.filter(
+        next_reminder_at__isnull=False, contact__sms_opted_out=False, contact__sms_undeliverable_at__isnull=True
     ).filter(Q(paused_at__isnull=True) | Q(paused_until__lte=now))
 
 
@@ -81,10 +81,10 @@ def advisory_plan(*, broadcast_id: int, max_chunks: int | None = None) -> int:
             if broadcast is None:  # done, or another worker is planning it now
                 return created
             recipients = list(
-                active_subscribers()
+                active_plans()
                 .filter(pk__gt=broadcast.planned_up_to)
                 .order_by("pk")
-                .values_list("pk", "phone_number", "language_id")[:CHUNK]
+                .values_list("pk", "contact__phone_number", "contact__language_id")[:CHUNK]
             )
             if not recipients:
                 broadcast.state = Broadcast.State.SENDING
@@ -104,7 +104,7 @@ def advisory_plan(*, broadcast_id: int, max_chunks: int | None = None) -> int:
 def _message(
     broadcast: Broadcast,
     texts: dict[str | None, tuple[str, str, str, int] | None],
-    subscriber_id: int,
+    contact_id: int,
     phone_number: str,
     language: str | None,
 ) -> Message | None:
@@ -125,7 +125,7 @@ def _message(
         channel=Message.Channel.SMS,
         purpose=Message.Purpose.ADVISORY,
         broadcast=broadcast,
-        subscriber_id=subscriber_id,
+        contact_id=contact_id,
         phone_number=phone_number,
         service_number="" if settings.TWILIO_MESSAGING_SERVICE_SID else settings.TWILIO_FROM_NUMBER,
         body=body,

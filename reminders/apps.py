@@ -1,4 +1,4 @@
-"""The reminders app: subscribers (one per phone number) and, later, their reminders."""
+"""The reminders app: reminder plans, the scheduler, advisories."""
 
 from __future__ import annotations
 
@@ -8,4 +8,11 @@ from django.utils.translation import gettext_lazy as _
 
 class RemindersConfig(AppConfig):
     name = "reminders"
-    verbose_name = _("Subscribers and reminders")
+    verbose_name = _("Reminders")
+
+    def ready(self) -> None:
+        from contacts.services import on_reachability_change
+        from reminders.services import plan_follow_contact
+
+        # A contact who opts out or becomes unreachable gets no reminder; back in, the plan resumes.
+        on_reachability_change(plan_follow_contact)

@@ -1,4 +1,4 @@
-"""Subscribers (one per phone number: language, opt-out, reminder times) and broadcasts."""
+"""Reminder plans (one per contact who chose reminders) and broadcasts (advisories)."""
 
 from __future__ import annotations
 
@@ -11,43 +11,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
-class Subscriber(models.Model):
-    class OptOutSource(models.TextChoices):
-        KEYWORD = "keyword", _("texted a stop word")
-        CARRIER = "carrier", _("Twilio reported an opt-out (21610)")
-        ADMIN = "admin", _("set by an admin")
-        FORGET = "forget", _("asked to be erased (FORGET)")
+class ReminderPlan(models.Model):
+    """A contact's reminders: times, pause, and the next occurrence. No plan (or no times): no reminders."""
 
-    phone_number = models.CharField(
-        _("phone number"), max_length=20, unique=True, help_text=_("E.164, such as +32470123456.")
+    contact = models.OneToOneField(
+        "contacts.Contact",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="reminder_plan",
+        verbose_name=_("contact"),
     )
-    language = models.ForeignKey(
-        "advice.Language",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("language"),
-        help_text=_("Empty until the number uses a keyword; replies then use the default language."),
-    )
-    is_opted_out = models.BooleanField(_("opted out"), default=False, db_index=True)
-    opted_out_at = models.DateTimeField(_("opted out at"), null=True, blank=True)
-    opt_out_source = models.CharField(_("opt-out source"), max_length=10, choices=OptOutSource.choices, blank=True)
-    opted_in_at = models.DateTimeField(_("opted back in at"), null=True, blank=True)
-    undeliverable_at = models.DateTimeField(
-        _("undeliverable since"), null=True, blank=True, help_text=_("Twilio refused the number for good.")
-    )
-    undeliverable_reason = models.CharField(_("undeliverable because"), max_length=200, blank=True)
-
-    # Hydration reminders. Empty times: not subscribed.
     reminder_times = models.JSONField(
         _("reminder times"), default=list, blank=True, help_text=_("Local times of day, such as 08:00.")
-    )
-    time_zone = models.CharField(
-        _("time zone"),
-        max_length=64,
-        blank=True,
-        help_text=_("IANA time zone, such as Europe/Brussels. Empty: from the number's country."),
     )
     reminders_since = models.DateTimeField(_("reminders since"), null=True, blank=True)
     paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
@@ -55,8 +30,9 @@ class Subscriber(models.Model):
         _("paused until"), null=True, blank=True, help_text=_("Empty while paused: until the person resumes.")
     )
     # The next occurrence, kept up to date by reminders.services whenever anything above
-    # changes; empty when nothing is to be sent. The scheduler reads only this (an index
-    # on due rows), so a tick's cost grows with the number due, not with the total.
+    # (or the contact's reachability) changes; empty when nothing is to be sent. The
+    # scheduler reads only this (an index on due rows), so a tick's cost grows with the
+    # number due, not with the total.
     next_reminder_at = models.DateTimeField(_("next reminder"), null=True, blank=True)
     next_reminder_slot = models.CharField(_("next reminder (local time)"), max_length=16, blank=True)
     last_reminder_topic = models.ForeignKey(
@@ -67,28 +43,18 @@ class Subscriber(models.Model):
         related_name="+",
         verbose_name=_("last reminder text"),
     )
-    created_at = models.DateTimeField(_("first seen"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
-        ordering = ["-created_at"]
         indexes = [
             models.Index(
-                fields=["next_reminder_at"], condition=Q(next_reminder_at__isnull=False), name="subscriber_due_idx"
+                fields=["next_reminder_at"], condition=Q(next_reminder_at__isnull=False), name="reminder_plan_due_idx"
             ),
         ]
-        verbose_name = _("subscriber")
-        verbose_name_plural = _("subscribers")
+        verbose_name = _("reminder plan")
+        verbose_name_plural = _("reminder plans")
 
     def __str__(self) -> str:
-        # Masked: this text is kept in the admin's history (LogEntry) and shown in its messages.
-        from messaging.phone import masked
-
-        return masked(self.phone_number)
-
-    @property
-    def is_reachable(self) -> bool:
-        return not self.is_opted_out and self.undeliverable_at is None
+        return str(self.contact)
 
     @property
     def has_reminders(self) -> bool:
@@ -102,7 +68,7 @@ class Subscriber(models.Model):
 
 
 class Broadcast(models.Model):
-    """One advisory (the heat and effort advice) sent once to every active subscriber."""
+    """One advisory (the heat and effort advice) sent once to every contact with reminders on."""
 
     class State(models.TextChoices):
         PLANNING = "planning", _("finding recipients")
@@ -113,7 +79,7 @@ class Broadcast(models.Model):
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PLANNING)
     total = models.PositiveIntegerField(_("recipients"), default=0)
     planned_up_to = models.BigIntegerField(
-        _("planned up to subscriber"), default=0, help_text=_("Planning resumes after this subscriber id.")
+        _("planned up to contact"), default=0, help_text=_("Planning resumes after this contact id.")
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -133,22 +99,3 @@ class Broadcast(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic} ({self.created_at:%Y-%m-%d %H:%M})" if self.created_at else str(self.topic)
-
-
-class Suppression(models.Model):
-    """A number erased on request (FORGET): nothing is sent to it until it texts again.
-
-    Holds only a keyed HMAC of the number (reminders.suppression): the key
-    (SUPPRESSION_HMAC_KEY) is never in the database, so the table alone names nobody.
-    """
-
-    number_hmac = models.CharField(_("number (keyed hash)"), max_length=64, unique=True)
-    created_at = models.DateTimeField(_("erased at"), auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        verbose_name = _("suppressed number")
-        verbose_name_plural = _("suppressed numbers")
-
-    def __str__(self) -> str:
-        return f"{self.number_hmac[:12]}…"

@@ -3,7 +3,7 @@
 - `parse_times` reads the times in a message in any of the four languages' habits:
   "8", "12:30", "8h30", "19h", "08.30", "8u30", "8 uur", "20 Uhr", "8am", "5:30 pm".
 - `QuietHours` is the window in which nothing scheduled is sent (it may wrap midnight).
-- `next_occurrence` finds a subscriber's next reminder after an instant, in their time zone:
+- `next_occurrence` finds a contact's next reminder after an instant, in their time zone:
   a time skipped by the spring-forward change goes out at the first valid minute after it;
   a time that occurs twice in autumn is resolved to its first occurrence only. Each
   occurrence is named by its local slot ("2026-03-29T02:30"), the key that makes it unique.
@@ -15,7 +15,11 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo
+
+from contacts.time_zones import is_time_zone
+
+__all__ = ["is_time_zone"]
 
 _NUMBER = re.compile(
     r"(?<![\w])(\d+(?:[:.hu]\d+)*[:.hu]?)(?:\s*(a\.?m\.?|p\.?m\.?)(?![a-z]))?",
@@ -93,26 +97,6 @@ def quiet_hours_from_setting(value: str) -> QuietHours | None:
         return None
 
 
-def is_time_zone(name: str) -> bool:
-    if name not in _zone_names():
-        return False
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
-
-
-_ZONES: frozenset[str] | None = None
-
-
-def _zone_names() -> frozenset[str]:
-    global _ZONES
-    if _ZONES is None:
-        _ZONES = frozenset(available_timezones())
-    return _ZONES
-
-
 def local_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
     """The instant (UTC) a local wall time means in `zone`.
 
@@ -150,7 +134,7 @@ def next_occurrence(times: Sequence[time], zone: ZoneInfo, *, after: datetime) -
 
 
 def occurrences_between(times: Sequence[time], zone: ZoneInfo, *, after: datetime, until: datetime) -> list[Occurrence]:
-    """Every occurrence in (after, until]: what a subscriber should receive in that span."""
+    """Every occurrence in (after, until]: what a contact should receive in that span."""
     found: list[Occurrence] = []
     cursor = after
     while True:

@@ -1,12 +1,12 @@
-"""The reminder scheduler: turns due subscribers into message rows, exactly once.
+"""The reminder scheduler: turns due reminder plans into message rows, exactly once.
 
-One periodic task (the tick) runs this for everyone; there is no task per subscriber and
-no Celery ETA. Each subscriber row carries its next occurrence (`next_reminder_at`, index-
-backed), so a tick reads only the rows that are due. A chunk of due subscribers is claimed
-with `SELECT ... FOR UPDATE SKIP LOCKED` (PostgreSQL: two ticks racing take different
-subscribers; SQLite serialises writers, so the second tick finds them already advanced).
-In the same transaction each claimed subscriber gets one message row per occurrence, unique
-on (subscriber, local slot), and its next occurrence; a tick that dies rolls all of it back.
+One periodic task (the tick) runs this for everyone; there is no task per contact and
+no Celery ETA. Each reminder plan carries its next occurrence (`next_reminder_at`, index-
+backed), so a tick reads only the rows that are due. A chunk of due plans is claimed, with
+their contacts, with `SELECT ... FOR UPDATE SKIP LOCKED` (PostgreSQL: two ticks racing take
+different contacts; SQLite serialises writers, so the second tick finds them already
+advanced). In the same transaction each claimed plan gets one message row per occurrence,
+unique on (contact, local slot), and its next occurrence; a tick that dies rolls all of it back.
 
 An occurrence more than REMINDER_GRACE_MINUTES late (after downtime) is recorded as missed,
 not sent at the wrong hour.
@@ -30,18 +30,18 @@ from messaging.encoding import render_sms_text, sms_size
 from messaging.models import Message
 from messaging.rows import update_rows
 from reminders import services
-from reminders.models import Subscriber
+from reminders.models import ReminderPlan
 from reminders.schedule import SLOT_FORMAT, QuietHours, next_occurrence
 
 logger = logging.getLogger(__name__)
 
-CHUNK = 1000  # subscribers claimed per transaction
-MAX_OCCURRENCES = 50  # per subscriber and tick, after a long outage
+CHUNK = 1000  # plans claimed per transaction
+MAX_OCCURRENCES = 50  # per plan and tick, after a long outage
 
 
 @dataclass
 class Planned:
-    subscribers: int = 0
+    contacts: int = 0
     pending: int = 0
     missed: int = 0
     chunks: int = 0
@@ -91,7 +91,7 @@ class ReminderTexts:
 def reminders_plan_due(
     *, now: datetime | None = None, max_chunks: int | None = None, after_chunk: Callable[[], object] | None = None
 ) -> Planned:
-    """Claim every due subscriber, chunk by chunk, and record their due occurrences.
+    """Claim every due reminder plan, chunk by chunk, and record their due occurrences.
 
     `after_chunk` runs after each committed chunk (the tick starts bulk senders there, so
     sending begins while a large wave is still being planned).
@@ -101,28 +101,29 @@ def reminders_plan_due(
     planned = Planned()
     while max_chunks is None or planned.chunks < max_chunks:
         chunk = _plan_chunk(now, texts)
-        if chunk.subscribers == 0:
+        if chunk.contacts == 0:
             break
-        planned.subscribers += chunk.subscribers
+        planned.contacts += chunk.contacts
         planned.pending += chunk.pending
         planned.missed += chunk.missed
         planned.chunks += 1
         if after_chunk is not None and chunk.pending:
             after_chunk()
-    if planned.subscribers:
+    if planned.contacts:
         logger.info(
-            "reminders planned for %s subscribers: %s to send, %s missed",
-            planned.subscribers,
+            "reminders planned for %s contacts: %s to send, %s missed",
+            planned.contacts,
             planned.pending,
             planned.missed,
         )
     return planned
 
 
-def due_subscribers(now: datetime, limit: int = CHUNK) -> list[Subscriber]:
-    """Due subscribers, locked for this transaction; rows another tick holds are skipped."""
+def due_plans(now: datetime, limit: int = CHUNK) -> list[ReminderPlan]:
+    """Due plans with their contacts, locked for this transaction; rows another tick holds are skipped."""
     return list(
-        Subscriber.objects.select_for_update(skip_locked=True)
+        ReminderPlan.objects.select_for_update(skip_locked=True)
+        .select_related("contact")
         .filter(next_reminder_at__lte=now)
         .order_by("next_reminder_at")[:limit]
     )
@@ -133,37 +134,38 @@ def _plan_chunk(now: datetime, texts: ReminderTexts) -> Planned:
     grace = timedelta(minutes=settings.REMINDER_GRACE_MINUTES)
     quiet = services.quiet_hours()
     with transaction.atomic():
-        subscribers = due_subscribers(now)
+        plans = due_plans(now)
         rows: list[Message] = []
-        for subscriber in subscribers:
-            rows.extend(_occurrences(subscriber, now, grace, quiet, texts, result))
+        for plan in plans:
+            rows.extend(_occurrences(plan, now, grace, quiet, texts, result))
         Message.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
         update_rows(
-            Subscriber,
+            ReminderPlan,
             ["next_reminder_at", "next_reminder_slot", "last_reminder_topic"],
-            [(s.pk, s.next_reminder_at, s.next_reminder_slot, s.last_reminder_topic_id) for s in subscribers],
+            [(p.pk, p.next_reminder_at, p.next_reminder_slot, p.last_reminder_topic_id) for p in plans],
         )
-    result.subscribers = len(subscribers)
+    result.contacts = len(plans)
     return result
 
 
 def _occurrences(
-    subscriber: Subscriber,
+    plan: ReminderPlan,
     now: datetime,
     grace: timedelta,
     quiet: QuietHours,
     texts: ReminderTexts,
     result: Planned,
 ) -> list[Message]:
-    """The rows for this subscriber's due occurrences; advances its next occurrence."""
-    if not subscriber.has_reminders or not subscriber.is_reachable or subscriber.is_paused(now):
+    """The rows for this plan's due occurrences; advances its next occurrence."""
+    contact = plan.contact
+    if not plan.has_reminders or not contact.can_receive("sms") or plan.is_paused(now):
         # Changed since it was scheduled: nothing to send; set the next one right.
-        services.subscriber_reschedule(subscriber, now=now, save=False)
+        services.plan_reschedule(plan, now=now, save=False)
         return []
-    times = services.subscriber_times(subscriber)
-    zone = services.subscriber_zone(subscriber)
+    times = services.plan_times(plan)
+    zone = services.contact_zone(contact)
     due: list[tuple[datetime, str]] = []
-    at, slot = subscriber.next_reminder_at, subscriber.next_reminder_slot
+    at, slot = plan.next_reminder_at, plan.next_reminder_slot
     while at is not None and at <= now and len(due) < MAX_OCCURRENCES:
         due.append((at, slot or at.astimezone(zone).strftime(SLOT_FORMAT)))
         following = next_occurrence(times, zone, after=at)
@@ -171,7 +173,7 @@ def _occurrences(
     if at is not None and at <= now:  # still behind after MAX_OCCURRENCES: skip ahead
         following = next_occurrence(times, zone, after=now)
         at, slot = (following.at, following.slot) if following else (None, "")
-    subscriber.next_reminder_at, subscriber.next_reminder_slot = at, slot
+    plan.next_reminder_at, plan.next_reminder_slot = at, slot
 
     rows = []
     for index, (due_at, due_slot) in enumerate(due):
@@ -185,19 +187,18 @@ def _occurrences(
             note = "missed: the time is in the quiet hours"
         else:
             note = ""
-        rows.append(_row(subscriber, due_at, due_slot, note, texts, result))
+        rows.append(_row(plan, due_at, due_slot, note, texts, result))
     return rows
 
 
-def _row(
-    subscriber: Subscriber, due_at: datetime, slot: str, note: str, texts: ReminderTexts, result: Planned
-) -> Message:
+def _row(plan: ReminderPlan, due_at: datetime, slot: str, note: str, texts: ReminderTexts, result: Planned) -> Message:
+    contact = plan.contact
     fields = {
         "direction": Message.Direction.OUTBOUND,
         "channel": Message.Channel.SMS,
         "purpose": Message.Purpose.REMINDER,
-        "subscriber": subscriber,
-        "phone_number": subscriber.phone_number,
+        "contact": contact,
+        "phone_number": contact.phone_number,
         "service_number": "" if settings.TWILIO_MESSAGING_SERVICE_SID else settings.TWILIO_FROM_NUMBER,
         "scheduled_for": due_at,
         "slot": slot,
@@ -205,15 +206,15 @@ def _row(
     if note:
         result.missed += 1
         return Message(state=Message.State.MISSED, note=note, **fields)
-    topic = texts.next_topic(subscriber.last_reminder_topic_id)
-    found = texts.text(topic, subscriber.language_id) if topic else None
+    topic = texts.next_topic(plan.last_reminder_topic_id)
+    found = texts.text(topic, contact.language_id) if topic else None
     if topic is None or found is None:
         result.missed += 1
-        logger.error("no reminder text in any language: reminder for subscriber %s not sent", subscriber.pk)
+        logger.error("no reminder text in any language: reminder for contact %s not sent", contact.pk)
         return Message(state=Message.State.CANCELLED, note="not sent: there is no reminder text", **fields)
     language, body = found
     encoding, segments = texts.size(body)
-    subscriber.last_reminder_topic = topic
+    plan.last_reminder_topic = topic
     result.pending += 1
     return Message(
         state=Message.State.PENDING,

@@ -9,8 +9,9 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from advice.models import Keyword, Topic, TopicTranslation
+from contacts.models import Contact
 from messaging.models import Message
-from reminders.models import Subscriber
+from tests.support.people import make_contact
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +59,8 @@ def test_a_published_text_is_sent_without_costly_punctuation(staff: Client, text
 
     text("CRAMP", sender="+447700900123")
 
-    assert outbox[0].body == "Cramp? Stretch the muscle - gently."  # GSM-7: no NBSP, no en dash
+    # GSM-7: no NBSP, no en dash (then the storage line: the number's first reply)
+    assert outbox[0].body.splitlines()[0] == "Cramp? Stretch the muscle - gently."
 
 
 def test_a_half_filled_keyword_form_gets_errors_not_a_500(staff: Client) -> None:
@@ -140,21 +142,21 @@ def test_a_service_message_cannot_be_deleted(staff: Client) -> None:
     assert staff.get(f"/admin/advice/topic/{topic.pk}/delete/").status_code == 403
 
 
-def test_subscribers_are_found_by_their_number_as_people_write_it(staff: Client) -> None:
-    Subscriber.objects.create(phone_number="+32470123456")
-    Subscriber.objects.create(phone_number="+32470999999")
+def test_contacts_are_found_by_their_number_as_people_write_it(staff: Client) -> None:
+    make_contact(phone_number="+32470123456")
+    make_contact(phone_number="+32470999999")
 
-    page = staff.get("/admin/reminders/subscriber/", {"q": "0470 12 34 56"}).content.decode()
+    page = staff.get("/admin/contacts/contact/", {"q": "0470 12 34 56"}).content.decode()
 
     assert "+32470123456" in page
     assert "+32470999999" not in page
 
 
-def test_subscribers_filter_by_language_and_state(staff: Client) -> None:
-    Subscriber.objects.create(phone_number="+32470000001", language_id="nl", is_opted_out=True)
-    Subscriber.objects.create(phone_number="+32470000002", language_id="fr")
+def test_contacts_filter_by_language_and_state(staff: Client) -> None:
+    make_contact(phone_number="+32470000001", language_id="nl", sms_opted_out=True)
+    make_contact(phone_number="+32470000002", language_id="fr")
 
-    page = staff.get("/admin/reminders/subscriber/", {"state": "opted-out", "language__code__exact": "nl"})
+    page = staff.get("/admin/contacts/contact/", {"state": "opted-out", "language__code__exact": "nl"})
 
     assert page.status_code == 200
     assert "+32470000001" in page.content.decode()
@@ -162,16 +164,16 @@ def test_subscribers_filter_by_language_and_state(staff: Client) -> None:
 
 
 def test_an_admin_cannot_save_a_number_that_cannot_receive_sms(staff: Client) -> None:
-    response = staff.post("/admin/reminders/subscriber/add/", {"phone_number": "INFO"})
+    response = staff.post("/admin/contacts/contact/add/", {"phone_number": "INFO"})
 
     assert response.status_code == 200
     assert "is not a phone number that can receive SMS" in response.content.decode()
 
 
 def test_an_admin_saves_a_national_number_in_e164(staff: Client) -> None:
-    staff.post("/admin/reminders/subscriber/add/", {"phone_number": "0470 12 34 56", "language": "nl"})
+    staff.post("/admin/contacts/contact/add/", {"phone_number": "0470 12 34 56", "language": "nl"})
 
-    assert Subscriber.objects.get().phone_number == "+32470123456"
+    assert Contact.objects.get().phone_number == "+32470123456"
 
 
 def test_the_message_log_is_read_only(staff: Client, text: Any) -> None:
@@ -194,24 +196,22 @@ def test_the_admin_speaks_belgiums_languages(staff: Client, language: str) -> No
 
 
 def test_an_admin_opting_a_number_out_is_recorded_with_when_and_who(staff: Client) -> None:
-    subscriber = Subscriber.objects.create(phone_number="+32470123456")
-    staff.post(
-        f"/admin/reminders/subscriber/{subscriber.pk}/change/", {"phone_number": "+32470123456", "is_opted_out": "on"}
-    )
+    contact = make_contact(phone_number="+32470123456")
+    staff.post(f"/admin/contacts/contact/{contact.pk}/change/", {"phone_number": "+32470123456", "sms_opted_out": "on"})
 
-    subscriber.refresh_from_db()
-    assert subscriber.is_opted_out
-    assert subscriber.opted_out_at is not None
-    assert subscriber.opt_out_source == Subscriber.OptOutSource.ADMIN
+    contact.refresh_from_db()
+    assert contact.sms_opted_out
+    assert contact.sms_opted_out_at is not None
+    assert contact.sms_opt_out_source == Contact.OptOutSource.ADMIN
 
 
 def test_an_admin_lets_an_undeliverable_number_be_tried_again(staff: Client) -> None:
     from django.utils import timezone
 
-    subscriber = Subscriber.objects.create(
-        phone_number="+32470123456", undeliverable_at=timezone.now(), undeliverable_reason="Twilio error 21614"
+    contact = make_contact(
+        phone_number="+32470123456", sms_undeliverable_at=timezone.now(), sms_undeliverable_reason="Twilio error 21614"
     )
-    staff.post("/admin/reminders/subscriber/", {"action": "mark_deliverable", "_selected_action": [subscriber.pk]})
+    staff.post("/admin/contacts/contact/", {"action": "mark_deliverable", "_selected_action": [contact.pk]})
 
-    subscriber.refresh_from_db()
-    assert subscriber.undeliverable_at is None
+    contact.refresh_from_db()
+    assert contact.sms_undeliverable_at is None

@@ -18,8 +18,8 @@ from django.urls import clear_url_caches
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from contacts.models import Contact
 from messaging.models import Message
-from reminders.models import Subscriber
 
 pytestmark = pytest.mark.django_db
 LOGIN = "/admin/login/?next=/admin/"
@@ -196,7 +196,7 @@ def test_check_deploy_is_clean_with_the_production_environment() -> None:
 @pytest.fixture
 def content_editor() -> Client:
     editor = User.objects.create_user("editor", password="pw", is_staff=True)
-    for codename in ("view_message", "view_subscriber", "change_subscriber", "change_topic", "view_topic"):
+    for codename in ("view_message", "view_contact", "change_contact", "change_topic", "view_topic"):
         editor.user_permissions.add(Permission.objects.get(codename=codename))
     client = Client()
     client.force_login(editor)
@@ -206,7 +206,7 @@ def content_editor() -> Client:
 @pytest.fixture
 def operator() -> Client:
     user = User.objects.create_user("operator", password="pw", is_staff=True)
-    for codename in ("view_message", "view_subscriber", "view_personal_data"):
+    for codename in ("view_message", "view_contact", "view_personal_data"):
         user.user_permissions.add(Permission.objects.get(codename=codename))
     client = Client()
     client.force_login(user)
@@ -215,13 +215,13 @@ def operator() -> Client:
 
 def test_content_editors_see_no_number_and_no_text(content_editor: Client, operator: Client, text: Any) -> None:
     text("ik heb kramp in mijn kuit vannacht", sender="+32470123456")
-    subscriber = Subscriber.objects.get(phone_number="+32470123456")
+    contact = Contact.objects.get(phone_number="+32470123456")
     inbound = Message.objects.get(direction=Message.Direction.INBOUND)
     pages = [
         "/admin/messaging/message/",
         f"/admin/messaging/message/{inbound.pk}/change/",
-        "/admin/reminders/subscriber/",
-        f"/admin/reminders/subscriber/{subscriber.pk}/change/",
+        "/admin/contacts/contact/",
+        f"/admin/contacts/contact/{contact.pk}/change/",
         "/admin/messaging/message/?q=kramp",
     ]
     for url in pages:
@@ -230,9 +230,9 @@ def test_content_editors_see_no_number_and_no_text(content_editor: Client, opera
         html = page.content.decode()
         assert "470123456" not in html, url
         assert "kuit vannacht" not in html, url
-    listing = content_editor.get("/admin/reminders/subscriber/").content.decode()
+    listing = content_editor.get("/admin/contacts/contact/").content.decode()
     assert "+32470***456" in listing
     assert 'id="searchbar"' not in listing  # no search by number: it would tell who is a contact
     # Operators hold the permission and see both.
-    assert "+32470123456" in operator.get("/admin/reminders/subscriber/").content.decode()
+    assert "+32470123456" in operator.get("/admin/contacts/contact/").content.decode()
     assert "kuit vannacht" in operator.get(f"/admin/messaging/message/{inbound.pk}/change/").content.decode()

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from advice.models import Language, Topic, TopicTranslation
+from contacts.models import Contact
 from messaging.models import Message
-from reminders.models import Subscriber
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +52,7 @@ def test_it_replies_in_dutch_to_kramp_with_every_step_of_the_leaflet(text: Any, 
 def test_it_remembers_the_language_of_a_new_numbers_first_keyword(text: Any) -> None:
     text("CRAMPE")
 
-    assert Subscriber.objects.get(phone_number="+32470123456").language_id == "fr"
+    assert Contact.objects.get(phone_number="+32470123456").language_id == "fr"
 
 
 def test_a_numbers_stored_language_wins_over_the_keywords(text: Any, outbox: list[Any]) -> None:
@@ -68,21 +68,21 @@ def test_a_new_numbers_message_decided_while_its_other_message_created_the_numbe
 ) -> None:
     # The race: this message found no row for its number, but the number's first message
     # (CRAMPE) committed one before this one could insert it.
-    from reminders import services as subscriber_services
+    from contacts import services as contact_services
 
     text("CRAMPE")
-    locked = subscriber_services.subscriber_locked
+    locked = contact_services.contact_locked
     calls = []
 
-    def not_yet_seen(*, phone_number: str) -> Subscriber | None:
+    def not_yet_seen(*, phone_number: str) -> Contact | None:
         calls.append(phone_number)
         return None if len(calls) == 1 else locked(phone_number=phone_number)
 
-    monkeypatch.setattr(subscriber_services, "subscriber_locked", not_yet_seen)
+    monkeypatch.setattr(contact_services, "contact_locked", not_yet_seen)
     reply = text("KRAMPF")
 
     assert len(calls) == 2
-    assert Subscriber.objects.count() == 1
+    assert Contact.objects.count() == 1
     assert reply.language == "fr"
     assert outbox[-1].body.startswith(FRENCH_CRAMP)
 
@@ -108,17 +108,17 @@ def test_it_switches_language_and_answers_in_the_new_one(
 
     assert outbox[1].body.startswith(confirmation)
     assert reply.language == language
-    assert Subscriber.objects.get().language_id == language
+    assert Contact.objects.get().language_id == language
 
 
 @pytest.mark.parametrize(
     ("word", "opening"),
     [
         ("HELP", "Leg cramp advice"),
-        ("HULP", "Advies bij beenkrampen"),
+        ("HULP", "Beenkrampen. Stuur een woord"),
         ("AIDE", "Crampes aux jambes"),
-        ("HILFE", "Rat bei Beinkrämpfen"),
-        ("INFO", "Advies bij beenkrampen"),
+        ("HILFE", "Beinkrämpfe. Senden Sie ein Wort"),
+        ("INFO", "Beenkrampen. Stuur een woord"),
     ],
 )
 def test_it_answers_help_words_with_the_menu(text: Any, outbox: list[Any], word: str, opening: str) -> None:
@@ -140,7 +140,7 @@ def test_the_menu_for_a_known_number_is_in_its_language(text: Any, outbox: list[
     text("KRAMPF")
     text("was soll ich tun")
 
-    assert outbox[-1].body.startswith("Rat bei Beinkrämpfen")
+    assert outbox[-1].body.startswith("Beinkrämpfe. Senden Sie ein Wort")
 
 
 @pytest.mark.parametrize(
@@ -164,10 +164,10 @@ def test_a_stop_word_opts_out_with_exactly_one_confirmation(
     text("HELP")
 
     assert [sms.body[: len(opening)] for sms in outbox] == [opening]
-    subscriber = Subscriber.objects.get()
-    assert subscriber.is_opted_out
-    assert subscriber.opted_out_at is not None
-    assert subscriber.opt_out_source == Subscriber.OptOutSource.KEYWORD
+    contact = Contact.objects.get()
+    assert contact.sms_opted_out
+    assert contact.sms_opted_out_at is not None
+    assert contact.sms_opt_out_source == Contact.OptOutSource.KEYWORD
 
 
 def test_a_stop_word_confirms_in_the_numbers_language(text: Any, outbox: list[Any]) -> None:
@@ -184,9 +184,9 @@ def test_start_brings_an_opted_out_number_back(text: Any, outbox: list[Any]) -> 
 
     assert outbox[1].body.startswith("Bon retour parmi nous :")
     assert reply.state == Message.State.SUBMITTED
-    subscriber = Subscriber.objects.get()
-    assert not subscriber.is_opted_out
-    assert subscriber.opted_in_at is not None
+    contact = Contact.objects.get()
+    assert not contact.sms_opted_out
+    assert contact.sms_opted_in_at is not None
 
 
 def test_when_twilio_handled_stop_itself_the_service_does_not_confirm_twice(text: Any, outbox: list[Any]) -> None:
@@ -194,7 +194,7 @@ def test_when_twilio_handled_stop_itself_the_service_does_not_confirm_twice(text
 
     assert reply is None
     assert outbox == []
-    assert Subscriber.objects.get().is_opted_out
+    assert Contact.objects.get().sms_opted_out
 
 
 def test_when_twilio_handled_start_itself_the_number_is_back_without_a_second_confirmation(
@@ -204,7 +204,7 @@ def test_when_twilio_handled_start_itself_the_number_is_back_without_a_second_co
     text("START", OptOutType="START")
 
     assert outbox == []
-    assert not Subscriber.objects.get().is_opted_out
+    assert not Contact.objects.get().sms_opted_out
 
 
 def test_a_missing_translation_falls_back_to_the_default_language(text: Any, outbox: list[Any]) -> None:
@@ -225,9 +225,10 @@ def test_a_fifth_language_is_data(text: Any, outbox: list[Any]) -> None:
     reply = text("calambres")
 
     assert reply.language == "es"
-    assert outbox[0].body == "¿Calambre? Estire el músculo."
+    # The storage line under a first reply: English until the new language has its own.
+    assert outbox[0].body == "¿Calambre? Estire el músculo.\nWe store your number. Text FORGET to erase it."
     text("ES", sender="+32470999999")
-    assert Subscriber.objects.get(phone_number="+32470999999").language_id == "es"
+    assert Contact.objects.get(phone_number="+32470999999").language_id == "es"
 
 
 def test_the_reply_cap_stops_an_auto_responder_loop(text: Any, outbox: list[Any], settings: Any, caplog: Any) -> None:
@@ -253,7 +254,7 @@ def test_the_reply_cap_is_per_number(text: Any, outbox: list[Any], settings: Any
 def test_the_reply_cap_counts_replies_not_reminders_or_advisories(text: Any, outbox: list[Any], settings: Any) -> None:
     settings.SMS_REPLY_LIMIT_PER_HOUR = 2
     text("KRAMP")
-    subscriber = Subscriber.objects.get()
+    contact = Contact.objects.get()
     kinds = [("reminder", "missed")] * 50 + [("reminder", "submitted"), ("advisory", "submitted")]
     for n, (purpose, state) in enumerate(kinds):
         Message.objects.create(
@@ -261,8 +262,8 @@ def test_the_reply_cap_counts_replies_not_reminders_or_advisories(text: Any, out
             purpose=purpose,
             state=state,
             slot=f"slot-{n}",
-            subscriber=subscriber,
-            phone_number=subscriber.phone_number,
+            contact=contact,
+            phone_number=contact.phone_number,
         )
 
     assert text("OORZAAK") is not None
@@ -276,7 +277,7 @@ def test_a_stop_word_is_confirmed_even_when_the_cap_is_reached(text: Any, outbox
     text("STOP")
 
     assert len(outbox) == 2
-    assert Subscriber.objects.get().is_opted_out
+    assert Contact.objects.get().sms_opted_out
 
 
 def test_it_replies_from_the_number_that_was_texted(text: Any, outbox: list[Any]) -> None:
@@ -289,4 +290,4 @@ def test_it_understands_a_belgian_number_written_nationally(text: Any, outbox: l
     text("KRAMP", sender="0470 12 34 56")
 
     assert outbox[0].to == "+32470123456"
-    assert Subscriber.objects.get().phone_number == "+32470123456"
+    assert Contact.objects.get().phone_number == "+32470123456"

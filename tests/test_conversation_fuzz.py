@@ -13,10 +13,12 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from contacts import services as contact_services
+from contacts.models import Contact
 from messaging.models import Message
-from reminders import services as subscriber_services
-from reminders.models import Subscriber
+from reminders import services as reminder_services
 from tests.conftest import INBOUND_PATH, inbound_params, post_signed
+from tests.support.people import make_contact
 
 pytestmark = pytest.mark.django_db
 
@@ -44,15 +46,15 @@ SENDERS = {"subscribed": "+32470100001", "new": "+32470100002", "opted out": "+3
 def _reset(who: str) -> None:
     """The sender's state before each example, so every example starts from a known conversation."""
     Message.objects.all().delete()  # no hourly cap from earlier examples
-    Subscriber.objects.filter(phone_number=SENDERS[who]).delete()
+    Contact.objects.filter(phone_number=SENDERS[who]).delete()
     if who == "new":
         return
-    subscriber = Subscriber.objects.create(phone_number=SENDERS[who], language_id="nl")
-    subscriber_services.reminders_set_times(subscriber=subscriber, times=[time(9), time(17)])
+    contact = make_contact(phone_number=SENDERS[who], language_id="nl")
+    reminder_services.reminders_set_times(contact=contact, times=[time(9), time(17)])
     if who == "opted out":
-        subscriber_services.subscriber_opt_out(subscriber=subscriber, source=Subscriber.OptOutSource.KEYWORD)
+        contact_services.contact_opt_out(contact=contact, channel="sms", source=Contact.OptOutSource.KEYWORD)
     if who == "paused":
-        subscriber_services.reminders_pause(subscriber=subscriber, text="PAUSE 3")
+        reminder_services.reminders_pause(contact=contact, text="PAUSE 3")
 
 
 @settings(
@@ -76,6 +78,6 @@ def test_no_text_makes_the_handling_of_a_message_raise(
         inbound = Message.objects.get(provider_sid=params["MessageSid"])
         # Handled at the first attempt: a contained failure would show as a retry or `failed`.
         assert (inbound.state, inbound.attempts) == (Message.State.HANDLED, 1), inbound.note
-        opted_out = Subscriber.objects.filter(phone_number=SENDERS[who], is_opted_out=True).exists()
+        opted_out = Contact.objects.filter(phone_number=SENDERS[who], sms_opted_out=True).exists()
         if not opted_out:
             assert inbound.replies.exists(), inbound.note  # never silence

@@ -14,12 +14,13 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from advice.models import Topic
+from contacts.models import Contact, Suppression
+from contacts.suppression import is_suppressed, number_hmac
 from messaging import privacy, tasks
 from messaging.models import Message, ProviderDeletion
-from reminders.models import Subscriber, Suppression
 from reminders.scheduler import reminders_plan_due
-from reminders.suppression import is_suppressed, number_hmac
 from tests.support.fake_twilio import FakeTwilio
+from tests.support.people import plan
 
 pytestmark = pytest.mark.django_db
 NUMBER = "+32470123456"
@@ -36,11 +37,11 @@ def _an_old_admin_edit_names_the_number() -> None:
     from django.contrib.auth.models import User
     from django.contrib.contenttypes.models import ContentType
 
-    subscriber = Subscriber.objects.get(phone_number=NUMBER)
+    contact = Contact.objects.get(phone_number=NUMBER)
     LogEntry.objects.create(
         user=User.objects.create_user("old-admin"),
-        content_type=ContentType.objects.get_for_model(Subscriber),
-        object_id=str(subscriber.pk),
+        content_type=ContentType.objects.get_for_model(Contact),
+        object_id=str(contact.pk),
         object_repr=NUMBER,
         action_flag=CHANGE,
     )
@@ -72,7 +73,7 @@ def test_forget_confirms_once_in_their_language_then_erases_the_number_everywher
     assert requests[-1].params["Body"].startswith(confirmation)
     assert confirmation_message is None or confirmation_message.topic_id is not None  # erased: no number left
     assert len(requests) == 3
-    assert not Subscriber.objects.exists()
+    assert not Contact.objects.exists()
     dump = database_dump()
     for form in (NUMBER, NUMBER[1:], "0470123456", "470123456"):
         assert form not in dump
@@ -96,7 +97,7 @@ def test_forget_confirms_once_in_their_language_then_erases_the_number_everywher
 def test_forget_is_never_read_from_a_typo_or_a_sentence(text: Any, outbox: list[Any], body: str) -> None:
     text(body, sender=NUMBER)
 
-    assert Subscriber.objects.filter(phone_number=NUMBER, is_opted_out=False).exists()
+    assert Contact.objects.filter(phone_number=NUMBER, sms_opted_out=False).exists()
     assert not Suppression.objects.exists()
     assert outbox and "erased" not in outbox[-1].body
 
@@ -117,8 +118,8 @@ def test_after_forget_nothing_is_sent_until_they_text_again(text: Any, outbox: l
     assert reply is not None and reply.phone_number == NUMBER
     assert len(outbox) == sent + 1
     assert not is_suppressed(NUMBER)
-    subscriber = Subscriber.objects.get(phone_number=NUMBER)
-    assert not subscriber.is_opted_out and subscriber.reminder_times == []
+    contact = Contact.objects.get(phone_number=NUMBER)
+    assert not contact.sms_opted_out and plan(contact).reminder_times == []
 
 
 def test_forget_while_opted_out_is_still_honoured(text: Any, outbox: list[Any]) -> None:
@@ -126,7 +127,7 @@ def test_forget_while_opted_out_is_still_honoured(text: Any, outbox: list[Any]) 
     text("FORGET", sender=NUMBER)
 
     assert outbox[-1].body.startswith("Uw nummer en uw berichten zijn gewist")  # STOP from +32: Dutch first
-    assert not Subscriber.objects.exists()
+    assert not Contact.objects.exists()
 
 
 def test_a_failed_twilio_deletion_is_recorded_and_retried(text: Any, fake_twilio: FakeTwilio) -> None:
@@ -149,14 +150,14 @@ def test_a_failed_twilio_deletion_is_recorded_and_retried(text: Any, fake_twilio
 
 def test_the_erasure_waits_for_the_confirmation(text: Any, settings: Any) -> None:
     text("KRAMP", sender=NUMBER)
-    subscriber = Subscriber.objects.get()
+    contact = Contact.objects.get()
     inbound = Message.objects.create(
         direction=Message.Direction.INBOUND, phone_number=NUMBER, body="FORGET", state=Message.State.HANDLED
     )
     Message.objects.create(
         direction=Message.Direction.OUTBOUND,
         phone_number=NUMBER,
-        subscriber=subscriber,
+        contact=contact,
         body="Your number ...",
         reply_to=inbound,
         state=Message.State.PENDING,
@@ -166,7 +167,7 @@ def test_the_erasure_waits_for_the_confirmation(text: Any, settings: Any) -> Non
     later = privacy.contact_erase_after_forget(inbound_id=inbound.pk, now=timezone.now() + timedelta(hours=3))
 
     assert not waiting.done
-    assert later.done and not Subscriber.objects.exists()
+    assert later.done and not Contact.objects.exists()
     assert Message.objects.filter(state=Message.State.CANCELLED).count() == 1
 
 
@@ -179,14 +180,14 @@ def test_an_erasure_whose_task_was_lost_is_finished_by_the_retention_task(
     monkeypatch.setattr(message_tasks.forget_erase, "apply_async", lambda *args, **kwargs: None)
     text("KRAMP", sender=NUMBER)
     text("FORGET", sender=NUMBER)
-    assert Subscriber.objects.get().opt_out_source == Subscriber.OptOutSource.FORGET
+    assert Contact.objects.get().sms_opt_out_source == Contact.OptOutSource.FORGET
 
     clock.advance(hours=1)
     assert privacy.retention_apply().contacts_erased == 0  # its confirmation may still be on its way
     clock.advance(hours=2)
     swept = privacy.retention_apply()
 
-    assert swept.contacts_erased == 1 and not Subscriber.objects.exists()
+    assert swept.contacts_erased == 1 and not Contact.objects.exists()
     assert NUMBER not in database_dump()
     assert is_suppressed(NUMBER)
 
@@ -207,14 +208,14 @@ def test_retention_blanks_old_texts_in_batches_and_erases_inactive_contacts(
     old = Message.objects.filter(created_at__lt=clock.now - timedelta(days=90))
     assert old.count() == 4 and set(old.values_list("body", flat=True)) == {""}
     assert Message.objects.exclude(body="").count() == 2  # the recent conversation is kept
-    assert Subscriber.objects.count() == 3  # nobody inactive for two years yet
+    assert Contact.objects.count() == 3  # nobody inactive for two years yet
 
     clock.advance(days=731)
     erased = privacy.retention_apply()
 
     # Inactive and without reminders: erased; with reminders: kept.
     assert erased.contacts_erased == 2
-    assert list(Subscriber.objects.values_list("phone_number", flat=True)) == ["+32470999888"]
+    assert list(Contact.objects.values_list("phone_number", flat=True)) == ["+32470999888"]
     assert not Suppression.objects.exists()
 
 
@@ -223,7 +224,7 @@ def test_the_export_holds_the_contact_its_history_and_every_text(text: Any) -> N
     text("REMIND 9:00", sender=NUMBER)
     text("STOP", sender=NUMBER)
 
-    exported = privacy.contact_export(subscriber=Subscriber.objects.get())
+    exported = privacy.contact_export(contact=Contact.objects.get())
 
     assert exported["contact"]["phone_number"] == NUMBER
     assert exported["contact"]["opted_out"] is True and exported["contact"]["opt_out_source"] == "keyword"
@@ -246,10 +247,10 @@ def test_the_admin_exports_a_contact_and_logs_it_without_the_number(text: Any, o
     from django.contrib.admin.models import LogEntry
 
     text("KRAMP", sender=NUMBER)
-    subscriber = Subscriber.objects.get()
+    contact = Contact.objects.get()
 
-    page = operator.get(f"/admin/reminders/subscriber/{subscriber.pk}/change/").content.decode()
-    response = operator.get(f"/admin/reminders/subscriber/{subscriber.pk}/export/")
+    page = operator.get(f"/admin/contacts/contact/{contact.pk}/change/").content.decode()
+    response = operator.get(f"/admin/contacts/contact/{contact.pk}/export/")
 
     assert "Export everything (JSON)" in page and "Erase (as FORGET)" in page
     assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
@@ -264,18 +265,18 @@ def test_the_admin_erases_a_contact_as_forget_does(text: Any, operator: Any, fak
     from django.contrib.admin.models import LogEntry
 
     text("KRAMP", sender=NUMBER)
-    subscriber = Subscriber.objects.get()
+    contact = Contact.objects.get()
 
-    confirm = operator.get(f"/admin/reminders/subscriber/{subscriber.pk}/erase/")
-    with_callbacks = operator.post(f"/admin/reminders/subscriber/{subscriber.pk}/erase/")
+    confirm = operator.get(f"/admin/contacts/contact/{contact.pk}/erase/")
+    with_callbacks = operator.post(f"/admin/contacts/contact/{contact.pk}/erase/")
 
     assert confirm.status_code == 200 and "cannot be undone" in confirm.content.decode()
     assert with_callbacks.status_code == 302
-    assert not Subscriber.objects.exists() and is_suppressed(NUMBER)
+    assert not Contact.objects.exists() and is_suppressed(NUMBER)
     assert NUMBER not in database_dump() and NUMBER[4:] not in database_dump()
     assert "erased" in LogEntry.objects.get().change_message
     # Adding the number back by hand is refused until it texts again.
-    added = operator.post("/admin/reminders/subscriber/add/", {"phone_number": NUMBER, "times": "", "time_zone": ""})
+    added = operator.post("/admin/contacts/contact/add/", {"phone_number": NUMBER, "times": "", "time_zone": ""})
     assert added.status_code == 200 and "erased on request" in added.content.decode()
 
 
@@ -284,11 +285,11 @@ def test_content_editors_can_neither_export_nor_erase(text: Any, client: Any) ->
 
     text("KRAMP", sender=NUMBER)
     editor = User.objects.create_user("editor", password="pw", is_staff=True)
-    for codename in ("view_subscriber", "delete_subscriber"):
+    for codename in ("view_contact", "delete_contact"):
         editor.user_permissions.add(Permission.objects.get(codename=codename))
     client.force_login(editor)
-    pk = Subscriber.objects.get().pk
+    pk = Contact.objects.get().pk
 
-    assert client.get(f"/admin/reminders/subscriber/{pk}/export/").status_code == 403
-    assert client.post(f"/admin/reminders/subscriber/{pk}/erase/").status_code == 403
-    assert Subscriber.objects.exists()
+    assert client.get(f"/admin/contacts/contact/{pk}/export/").status_code == 403
+    assert client.post(f"/admin/contacts/contact/{pk}/erase/").status_code == 403
+    assert Contact.objects.exists()

@@ -14,10 +14,13 @@ from django.test import Client
 from advice import review
 from advice.models import Keyword, Source, TextDraft, Topic, TopicTranslation
 from advice.selectors import keyword_index_clear, topic_text
+from tests.support.people import make_contact, plan
 
 pytestmark = pytest.mark.django_db
 
 NEW_EN = "Cramp? Stretch the muscle gently and walk a little."
+
+STORAGE_LINE = "\nWe store your number. Text FORGET to erase it."  # under a new number's first reply
 
 
 def member(name: str, *groups: str, superuser: bool = False) -> User:
@@ -65,6 +68,7 @@ def topic_form_data(client: Client, topic: Topic, changes: dict[str, str]) -> di
         data[f"translations-{i}-language"] = language
         data[f"translations-{i}-sms_text"] = changes.get(language, f.initial.get("sms_text", f.instance.sms_text))
         data[f"translations-{i}-voice_text"] = f.initial.get("voice_text", f.instance.voice_text)
+        data[f"translations-{i}-voice_label"] = f.initial.get("voice_label", f.instance.voice_label)
     keywords = page.context["inline_admin_formsets"][1].formset
     data.update({"keywords-TOTAL_FORMS": len(keywords.forms), "keywords-INITIAL_FORMS": keywords.initial_form_count()})
     for i, f in enumerate(keywords.forms):
@@ -107,7 +111,7 @@ def test_it_keeps_sending_the_published_text_while_a_draft_waits(editor: User, t
     assert (draft.sms_text, draft.author) == (NEW_EN, editor)
     assert cramp_en().sms_text == published
     text("CRAMP", sender="+447700900123")
-    assert outbox[-1].body == published
+    assert outbox[-1].body == published + STORAGE_LINE
 
 
 def test_it_sends_the_new_text_once_a_clinician_approves_it(
@@ -123,7 +127,7 @@ def test_it_sends_the_new_text_once_a_clinician_approves_it(
     assert response.status_code == 302
     assert cramp_en().sms_text == NEW_EN
     text("CRAMP", sender="+447700900123")
-    assert outbox[-1].body == NEW_EN
+    assert outbox[-1].body == NEW_EN + STORAGE_LINE
     draft.refresh_from_db()
     assert (draft.status, draft.reviewer) == (TextDraft.Status.APPROVED, clinician)
     assert cramp_en().review_due == datetime.date(2029, 6, 10)  # CONTENT_REVIEW_YEARS after the fixed clock
@@ -315,9 +319,9 @@ def test_an_editor_cannot_approve_their_own_keyword_even_as_superuser() -> None:
 @pytest.mark.parametrize(
     ("role", "allowed", "refused"),
     [
-        ("editors", ["/admin/advice/topic/", "/admin/advice/keyword/add/"], ["/admin/reminders/subscriber/"]),
+        ("editors", ["/admin/advice/topic/", "/admin/advice/keyword/add/"], ["/admin/contacts/contact/"]),
         ("clinicians", ["/admin/advice/textdraft/", "/admin/advice/source/add/"], ["/admin/advice/keyword/add/"]),
-        ("operators", ["/admin/reminders/subscriber/", "/admin/messaging/message/"], ["/admin/advice/keyword/add/"]),
+        ("operators", ["/admin/contacts/contact/", "/admin/messaging/message/"], ["/admin/advice/keyword/add/"]),
     ],
 )
 def test_each_role_reaches_its_pages_only(role: str, allowed: list[str], refused: list[str]) -> None:
@@ -361,13 +365,12 @@ def test_an_advisory_sends_the_published_text_while_a_draft_waits(
     editor: User, outbox: list[Any], settings: Any, django_capture_on_commit_callbacks: Any, shared_redis: str
 ) -> None:
     from reminders import services as reminder_services
-    from reminders.models import Subscriber
 
     settings.REMINDER_QUIET_HOURS = "00:00-00:00"
-    person = Subscriber.objects.create(
+    person = make_contact(
         phone_number="+32470000001", language_id="nl", reminder_times=["09:00"], time_zone="Europe/Brussels"
     )
-    reminder_services.subscriber_reschedule(person)
+    reminder_services.plan_reschedule(plan(person))
     heat = TopicTranslation.objects.get(topic__slug=Topic.HEAT, language="nl")
     review.draft_save(translation=heat, sms_text="ONTWERP, niet goedgekeurd.", voice_text="", author=editor)
     operator = logged_in(member("olga", "operators"))

@@ -24,19 +24,20 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
+from contacts.models import Contact
+from contacts.phone import mask_numbers
 from messaging import bulk, services
 from messaging.models import Message
-from messaging.phone import mask_numbers
-from reminders.models import Subscriber
 from reminders.schedule import SLOT_FORMAT
 from reminders.scheduler import reminders_plan_due
 from tests.support.fake_twilio import FakeTwilio, Scripted
+from tests.support.people import make_contact
 
 pytestmark = pytest.mark.django_db
 
 ASKER = "+32470123456"
 BAD_NUMBER = "+32470999888"
-SUBSCRIBER = "+32470555666"
+CONTACT = "+32470555666"
 UNANSWERABLE = "+9991234567890"
 
 
@@ -84,35 +85,35 @@ def test_no_number_and_no_text_reaches_the_logs_at_debug(
     text("STOP", sender=ASKER)
     texts_before_erasure = [m.body for m in Message.objects.all() if len(m.body) > 12]
     text("kramp in de nacht, wat nu", sender=UNANSWERABLE)
-    subscriber = Subscriber.objects.create(
-        phone_number=SUBSCRIBER, language_id="nl", time_zone="Europe/Brussels", reminder_times=["09:00"]
+    contact = make_contact(
+        phone_number=CONTACT, language_id="nl", time_zone="Europe/Brussels", reminder_times=["09:00"]
     )
-    subscriber.next_reminder_at = timezone.now()
-    subscriber.next_reminder_slot = timezone.localtime().strftime(SLOT_FORMAT)
-    subscriber.save()
+    contact.next_reminder_at = timezone.now()
+    contact.next_reminder_slot = timezone.localtime().strftime(SLOT_FORMAT)
+    contact.save()
     reminders_plan_due()
     while bulk.bulk_send_batch().claimed:
         pass
     client.force_login(User.objects.create_superuser("operator", "operator@example.org", "pw"))
-    assert client.get("/admin/reminders/subscriber/", {"q": SUBSCRIBER}).status_code == 200
+    assert client.get("/admin/contacts/contact/", {"q": CONTACT}).status_code == 200
     assert client.get("/admin/messaging/message/", {"q": ASKER}).status_code == 200
     # What runserver logs for that search (gunicorn's access log format leaves the query out).
     logging.getLogger("django.server").info(
-        '"%s" %s %s', f"GET /admin/reminders/subscriber/?q=%2B{SUBSCRIBER[1:]} HTTP/1.1", "200", "1234"
+        '"%s" %s %s', f"GET /admin/contacts/contact/?q=%2B{CONTACT[1:]} HTTP/1.1", "200", "1234"
     )
 
     # FORGET from the number that asked (its erasure and the deletions at Twilio), and an
-    # operator's export and erasure of the subscriber.
+    # operator's export and erasure of the contact.
     text("FORGET", sender=ASKER)
-    subscriber = Subscriber.objects.get(phone_number=SUBSCRIBER)
-    assert client.get(f"/admin/reminders/subscriber/{subscriber.pk}/export/").status_code == 200
-    assert client.post(f"/admin/reminders/subscriber/{subscriber.pk}/erase/").status_code == 302
+    contact = Contact.objects.get(phone_number=CONTACT)
+    assert client.get(f"/admin/contacts/contact/{contact.pk}/export/").status_code == 200
+    assert client.post(f"/admin/contacts/contact/{contact.pk}/erase/").status_code == 302
 
     output = debug_log.getvalue()
     assert "DEBUG" in output and "messaging.services" in output  # everything logged, at DEBUG
-    assert "error 21211" in output and "+32470***888" in output  # masked, as messaging.phone.masked does
-    assert "/admin/reminders/subscriber/?…" in output
-    for number in (ASKER, BAD_NUMBER, SUBSCRIBER, UNANSWERABLE):
+    assert "error 21211" in output and "+32470***888" in output  # masked, as contacts.phone.masked does
+    assert "/admin/contacts/contact/?…" in output
+    for number in (ASKER, BAD_NUMBER, CONTACT, UNANSWERABLE):
         for form in forms_of(number):
             assert form not in output, f"{form} is in the logs"
     assert "contact erased" in output and "exported everything" in output
@@ -124,7 +125,7 @@ def test_no_number_and_no_text_reaches_the_logs_at_debug(
     failed = Message.objects.get(phone_number=BAD_NUMBER, direction=Message.Direction.OUTBOUND)
     assert "The 'To' number" in failed.error_message
     assert BAD_NUMBER not in failed.error_message and "+32470***888" in failed.error_message
-    assert BAD_NUMBER not in Subscriber.objects.get(phone_number=BAD_NUMBER).undeliverable_reason
+    assert BAD_NUMBER not in Contact.objects.get(phone_number=BAD_NUMBER).sms_undeliverable_reason
 
 
 def test_numbers_in_any_text_are_masked_as_the_project_masks_them() -> None:

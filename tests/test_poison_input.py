@@ -12,10 +12,11 @@ from django.test import Client
 from django.utils import timezone
 
 from advice.models import Topic
+from contacts.models import Contact
 from messaging import services, tasks
 from messaging.models import Message
-from reminders.models import Subscriber
 from tests.conftest import INBOUND_PATH, inbound_params, post_signed
+from tests.support.people import plan
 
 pytestmark = pytest.mark.django_db
 
@@ -30,8 +31,8 @@ def test_pause_with_a_superscript_digit_pauses_instead_of_crashing(text: Any) ->
     assert reply is not None and reply.topic.slug == Topic.REMINDERS_PAUSED
     inbound = Message.objects.get(direction="in", body="PAUSE ²")
     assert inbound.state == Message.State.HANDLED
-    subscriber = Subscriber.objects.get()
-    assert subscriber.paused_at is not None and subscriber.paused_until is None  # until RESUME, as plain PAUSE
+    contact = Contact.objects.get()
+    assert plan(contact).paused_at is not None and plan(contact).paused_until is None  # until RESUME, as plain PAUSE
 
 
 @pytest.mark.parametrize("days", ["٣", "３", "7" * 5000])

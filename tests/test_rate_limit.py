@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from messaging import bulk, leases, ratelimit
 from messaging.models import Message
-from reminders.models import Subscriber
 from reminders.scheduler import reminders_plan_due
 from tests.conftest import free_port
 from tests.support.fake_twilio import FakeTwilio
+from tests.support.people import make_contacts
 
 
 def test_reservations_follow_each_other_at_the_rate(shared_redis: str, settings: Any) -> None:
@@ -83,15 +83,17 @@ def test_bulk_sending_keeps_to_the_rate(fake_twilio: FakeTwilio, shared_redis: s
     settings.SMS_RATE_LIMIT_PER_SECOND = 20.0
     settings.REMINDER_QUIET_HOURS = "00:00-00:00"
     due = timezone.now() - timedelta(minutes=1)
-    Subscriber.objects.bulk_create(
-        Subscriber(
-            phone_number=f"+324700000{index:02d}",
-            language_id="en",
-            reminder_times=["09:00"],
-            next_reminder_at=due,
-            next_reminder_slot="2026-11-24T09:00",
-        )
-        for index in range(20)
+    make_contacts(
+        [
+            dict(
+                phone_number=f"+324700000{index:02d}",
+                language_id="en",
+                reminder_times=["09:00"],
+                next_reminder_at=due,
+                next_reminder_slot="2026-11-24T09:00",
+            )
+            for index in range(20)
+        ]
     )
     reminders_plan_due()
 

@@ -1,5 +1,5 @@
 """Exactly once under concurrency, over real connections: two ticks racing over the same due
-subscribers, two bulk senders racing over the same messages, and a sender that died holding
+contacts, two bulk senders racing over the same messages, and a sender that died holding
 its claim. On PostgreSQL the claims are SELECT ... FOR UPDATE SKIP LOCKED; on SQLite the
 writers are serialised. Each thread has its own database connection."""
 
@@ -18,9 +18,10 @@ from django.utils import timezone
 from messaging import bulk, services
 from messaging.backends import OutgoingSms, get_backend
 from messaging.models import Message
-from reminders.models import Subscriber
+from reminders.models import ReminderPlan
 from reminders.scheduler import reminders_plan_due
 from tests.support.fake_twilio import FakeTwilio
+from tests.support.people import make_contacts
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -32,16 +33,18 @@ def _no_quiet_hours(settings: Any) -> None:
 
 def make_due(count: int) -> None:
     due = timezone.now() - timedelta(minutes=1)
-    Subscriber.objects.bulk_create(
-        Subscriber(
-            phone_number=f"+3247{index:07d}",
-            language_id="nl",
-            time_zone="Europe/Brussels",
-            reminder_times=["09:00", "13:00", "17:00"],
-            next_reminder_at=due,
-            next_reminder_slot="2026-11-24T09:00",
-        )
-        for index in range(count)
+    make_contacts(
+        [
+            dict(
+                phone_number=f"+3247{index:07d}",
+                language_id="nl",
+                time_zone="Europe/Brussels",
+                reminder_times=["09:00", "13:00", "17:00"],
+                next_reminder_at=due,
+                next_reminder_slot="2026-11-24T09:00",
+            )
+            for index in range(count)
+        ]
     )
 
 
@@ -74,14 +77,14 @@ def test_two_ticks_racing_record_each_occurrence_once() -> None:
 
     first, second = race(reminders_plan_due, reminders_plan_due)
 
-    assert first.subscribers + second.subscribers == 2500
-    per_subscriber = Counter(Message.objects.filter(purpose="reminder").values_list("subscriber_id", flat=True))
-    assert len(per_subscriber) == 2500
-    assert set(per_subscriber.values()) == {1}
+    assert first.contacts + second.contacts == 2500
+    per_contact = Counter(Message.objects.filter(purpose="reminder").values_list("contact_id", flat=True))
+    assert len(per_contact) == 2500
+    assert set(per_contact.values()) == {1}
     if connection.vendor == "postgresql":
-        # SKIP LOCKED: the second tick took other subscribers instead of waiting.
-        assert first.subscribers > 0 and second.subscribers > 0
-    assert not Subscriber.objects.filter(next_reminder_at__lte=timezone.now()).exists()
+        # SKIP LOCKED: the second tick took other contacts instead of waiting.
+        assert first.contacts > 0 and second.contacts > 0
+    assert not ReminderPlan.objects.filter(next_reminder_at__lte=timezone.now()).exists()
 
 
 def send_until_empty() -> int:

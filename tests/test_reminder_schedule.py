@@ -125,7 +125,7 @@ def test_fall_back_sends_a_repeated_time_once() -> None:
     assert found[1].at == utc(2026, 10, 25, 8, 0)  # 09:00 winter time
 
 
-def test_a_subscriber_in_another_zone_gets_their_own_local_time() -> None:
+def test_a_contact_in_another_zone_gets_their_own_local_time() -> None:
     new_york = ZoneInfo("America/New_York")
     found = next_occurrence([t("08:00")], new_york, after=utc(2026, 11, 24, 12, 0))
     assert found is not None

@@ -11,10 +11,12 @@ from django.test import Client
 from django.utils import timezone
 
 from advice.models import Topic
+from contacts.models import Contact
 from messaging import bulk
 from messaging.models import Message
-from reminders.models import Broadcast, Subscriber
+from reminders.models import Broadcast, ReminderPlan
 from reminders.scheduler import reminders_plan_due
+from tests.support.people import make_contact, plan
 
 pytestmark = pytest.mark.django_db
 
@@ -27,18 +29,18 @@ def staff(client: Client) -> Client:
 
 def add(staff: Client, **fields: str) -> Any:
     data = {"phone_number": "0470 12 34 56", "language": "nl", "times": "", "time_zone": "", **fields}
-    return staff.post("/admin/reminders/subscriber/add/", data)
+    return staff.post("/admin/contacts/contact/add/", data)
 
 
 def test_an_admin_subscribes_a_person_with_times(staff: Client) -> None:
     response = add(staff, times="8:30 12u 17h")
 
     assert response.status_code == 302
-    person = Subscriber.objects.get()
+    person = Contact.objects.get()
     assert person.phone_number == "+32470123456"
-    assert person.reminder_times == ["08:30", "12:00", "17:00"]
+    assert plan(person).reminder_times == ["08:30", "12:00", "17:00"]
     assert person.time_zone == "Europe/Brussels"
-    assert person.next_reminder_at is not None
+    assert plan(person).next_reminder_at is not None
 
 
 def test_times_in_the_quiet_hours_and_nonsense_are_form_errors_not_500s(staff: Client) -> None:
@@ -52,51 +54,95 @@ def test_times_in_the_quiet_hours_and_nonsense_are_form_errors_not_500s(staff: C
     assert "25:99 is not a time of day" in nonsense.content.decode()
     assert "At most 6 times a day." in too_many.content.decode()
     assert "Mars/Olympus is not a time zone" in zone.content.decode()
-    assert not Subscriber.objects.exists()
+    assert not Contact.objects.exists()
 
 
 def test_editing_times_and_zone_moves_the_next_reminder(staff: Client) -> None:
     add(staff, times="9")
-    person = Subscriber.objects.get()
+    person = Contact.objects.get()
     response = staff.post(
-        f"/admin/reminders/subscriber/{person.pk}/change/",
+        f"/admin/contacts/contact/{person.pk}/change/",
         {"phone_number": person.phone_number, "language": "en", "times": "10:15", "time_zone": "America/New_York"},
     )
 
     assert response.status_code == 302
     person.refresh_from_db()
-    assert person.reminder_times == ["10:15"]
-    assert person.next_reminder_slot.endswith("T10:15")
+    assert plan(person).reminder_times == ["10:15"]
+    assert plan(person).next_reminder_slot.endswith("T10:15")
     from zoneinfo import ZoneInfo
 
-    assert person.next_reminder_at.astimezone(ZoneInfo("America/New_York")).strftime("%H:%M") == "10:15"
+    assert plan(person).next_reminder_at.astimezone(ZoneInfo("America/New_York")).strftime("%H:%M") == "10:15"
 
 
 def test_clearing_the_times_ends_reminders(staff: Client) -> None:
     add(staff, times="9")
-    person = Subscriber.objects.get()
+    person = Contact.objects.get()
     staff.post(
-        f"/admin/reminders/subscriber/{person.pk}/change/",
+        f"/admin/contacts/contact/{person.pk}/change/",
         {"phone_number": person.phone_number, "language": "nl", "times": "", "time_zone": "Europe/Brussels"},
     )
 
     person.refresh_from_db()
-    assert person.reminder_times == []
-    assert person.next_reminder_at is None
+    assert plan(person).reminder_times == []
+    assert plan(person).next_reminder_at is None
 
 
-def test_the_subscriber_page_shows_next_and_past_reminders(staff: Client, settings: Any) -> None:
+def test_setting_times_in_the_admin_unpauses_and_reschedules_as_remind_by_sms_does(staff: Client, text: Any) -> None:
+    text("HERINNER 9:00")
+    text("PAUZE")
+    person = Contact.objects.get()
+    assert plan(person).is_paused() and plan(person).next_reminder_at is None
+
+    staff.post(
+        f"/admin/contacts/contact/{person.pk}/change/",
+        {"phone_number": person.phone_number, "language": "nl", "times": "10:00", "time_zone": "Europe/Brussels"},
+    )
+
+    by_admin = plan(person)
+    assert by_admin.reminder_times == ["10:00"]
+    assert not by_admin.is_paused() and by_admin.next_reminder_slot.endswith("T10:00")
+    text("HERINNER 10:00")  # the same request by SMS leaves the plan exactly as the admin did
+    by_sms = plan(person)
+    assert (by_sms.reminder_times, by_sms.paused_at, by_sms.next_reminder_at, by_sms.reminders_since) == (
+        by_admin.reminder_times,
+        by_admin.paused_at,
+        by_admin.next_reminder_at,
+        by_admin.reminders_since,
+    )
+
+
+def test_opting_out_in_the_admin_is_stop_by_sms_with_the_admin_as_source(staff: Client) -> None:
+    add(staff, times="9")
+    person = Contact.objects.get()
+    form = {"phone_number": person.phone_number, "language": "nl", "times": "09:00", "time_zone": "Europe/Brussels"}
+
+    staff.post(f"/admin/contacts/contact/{person.pk}/change/", {**form, "sms_opted_out": "on"})
+
+    person.refresh_from_db()
+    assert (person.sms_opted_out, person.sms_opt_out_source) == (True, "admin")
+    assert person.sms_opted_out_at is not None
+    assert plan(person).next_reminder_at is None  # as after STOP: nothing is planned
+    assert not person.calls_opted_out
+
+    staff.post(f"/admin/contacts/contact/{person.pk}/change/", form)
+
+    person.refresh_from_db()
+    assert not person.sms_opted_out and person.sms_opted_in_at is not None
+    assert plan(person).next_reminder_at is not None  # as after START: the chosen times apply again
+
+
+def test_the_contact_page_shows_next_and_past_reminders(staff: Client, settings: Any) -> None:
     settings.REMINDER_QUIET_HOURS = "00:00-00:00"
     add(staff, times="9")
-    person = Subscriber.objects.get()
-    Subscriber.objects.filter(pk=person.pk).update(
+    person = Contact.objects.get()
+    ReminderPlan.objects.filter(pk=person.pk).update(
         next_reminder_at=timezone.now(), next_reminder_slot="2026-11-24T09:00"
     )
     reminders_plan_due()
     bulk.bulk_send_batch()
 
-    page = staff.get(f"/admin/reminders/subscriber/{person.pk}/change/").content.decode()
-    listing = staff.get("/admin/reminders/subscriber/?state=reminders").content.decode()
+    page = staff.get(f"/admin/contacts/contact/{person.pk}/change/").content.decode()
+    listing = staff.get("/admin/contacts/contact/?state=reminders").content.decode()
 
     assert "2026-11-24 09:00" in page  # the past occurrence
     assert "Herinnering: u kunt beenkrampen voorkomen" in page
@@ -107,35 +153,35 @@ def test_the_subscriber_page_shows_next_and_past_reminders(staff: Client, settin
 
 def test_pause_and_resume_actions(staff: Client) -> None:
     add(staff, times="9")
-    person = Subscriber.objects.get()
-    staff.post("/admin/reminders/subscriber/", {"action": "pause_reminders", "_selected_action": [person.pk]})
+    person = Contact.objects.get()
+    staff.post("/admin/contacts/contact/", {"action": "pause_reminders", "_selected_action": [person.pk]})
     person.refresh_from_db()
-    assert person.is_paused() and person.next_reminder_at is None
+    assert plan(person).is_paused() and plan(person).next_reminder_at is None
 
-    staff.post("/admin/reminders/subscriber/", {"action": "resume_reminders", "_selected_action": [person.pk]})
+    staff.post("/admin/contacts/contact/", {"action": "resume_reminders", "_selected_action": [person.pk]})
     person.refresh_from_db()
-    assert not person.is_paused() and person.next_reminder_at is not None
+    assert not plan(person).is_paused() and plan(person).next_reminder_at is not None
 
 
-def active(number: str, language: str = "nl", **fields: Any) -> Subscriber:
-    person = Subscriber.objects.create(
+def active(number: str, language: str = "nl", **fields: Any) -> Contact:
+    person = make_contact(
         phone_number=number, language_id=language, reminder_times=["09:00"], time_zone="Europe/Brussels", **fields
     )
     from reminders import services
 
-    services.subscriber_reschedule(person)
+    services.plan_reschedule(plan(person))
     return person
 
 
-def test_an_advisory_goes_once_to_every_active_subscriber_in_their_language(
+def test_an_advisory_goes_once_to_everyone_with_reminders_on_in_their_language(
     staff: Client, outbox: list[Any], settings: Any, django_capture_on_commit_callbacks: Any, shared_redis: str
 ) -> None:
     settings.REMINDER_QUIET_HOURS = "00:00-00:00"
     active("+32470000001", "nl")
     active("+32470000002", "fr")
-    active("+32470000003", "de", is_opted_out=True)
+    active("+32470000003", "de", sms_opted_out=True)
     active("+32470000004", "en", paused_at=timezone.now())
-    Subscriber.objects.create(phone_number="+32470000005", language_id="en")  # never asked for reminders
+    make_contact(phone_number="+32470000005", language_id="en")  # never asked for reminders
     heat = Topic.objects.get(slug="heat")
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -145,7 +191,8 @@ def test_an_advisory_goes_once_to_every_active_subscriber_in_their_language(
 
     assert sorted(m.to for m in outbox) == ["+32470000001", "+32470000002"]
     bodies = {m.to: m.body for m in outbox}
-    assert "Bij zware inspanning en zeer hoge temperaturen is het ook aangeraden zout" in bodies["+32470000001"]
+    assert "Zware inspanning en zeer hoge temperaturen? Best ook zout en suiker" in bodies["+32470000001"]
+    assert "VERGEET MIJ" not in bodies["+32470000001"]  # an advisory never carries the storage line
     assert "En cas d'efforts intenses et de températures très élevées" in bodies["+32470000002"]
     assert again.status_code == 200 and "already sent as an advisory" in again.content.decode()
     broadcast = Broadcast.objects.get()

@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from contacts.models import Contact
 from messaging.models import Message
-from reminders.models import Subscriber
 from tests.support.fake_twilio import FakeTwilio
+from tests.support.people import make_contact, plan
 from tests.support.processes import start_beat, start_worker, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -47,14 +48,14 @@ def test_two_beats_and_a_worker_send_each_due_reminder_once(
     due = timezone.now() - timedelta(seconds=30)
     numbers = [f"+3247055500{index}" for index in range(6)]
     for index, number in enumerate(numbers):
-        Subscriber.objects.create(
+        make_contact(
             phone_number=number,
             language_id=["nl", "fr", "de", "en"][index % 4],
             time_zone="Europe/Brussels",
             reminder_times=["09:00", "13:00", "17:00"],
             next_reminder_at=due,
             next_reminder_slot="2026-11-24T09:00",
-            is_opted_out=index == 5,  # gets nothing
+            sms_opted_out=index == 5,  # gets nothing
         )
 
     worker = start_worker(redis_url, twilio_stub.url, **PROCESS_ENV)
@@ -76,8 +77,8 @@ def test_two_beats_and_a_worker_send_each_due_reminder_once(
     assert bodies[numbers[3]].startswith("Reminder:")
     sent = wait_for(lambda: Message.objects.filter(purpose="reminder", state=Message.State.SUBMITTED).count() == 5)
     assert sent
-    for subscriber in Subscriber.objects.filter(is_opted_out=False):
-        assert subscriber.next_reminder_at > timezone.now()
+    for contact in Contact.objects.filter(sms_opted_out=False):
+        assert plan(contact).next_reminder_at > timezone.now()
     output = "".join(worker.output)
     assert "Traceback" not in output, output
     assert "reminders.tasks.tick" in output

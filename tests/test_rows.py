@@ -2,41 +2,40 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
+from contacts.models import Contact
 from messaging import rows
 from messaging.models import Message
-from reminders.models import Subscriber
+from tests.support.people import make_contact
 
 pytestmark = pytest.mark.django_db
 
 
 def test_it_reads_every_field_as_the_orm_does() -> None:
     now = timezone.now()
-    subscriber = Subscriber.objects.create(
+    contact = make_contact(
         phone_number="+32470123456",
         language_id="fr",
-        is_opted_out=True,
-        opted_out_at=now,
-        reminder_times=["08:00", "13:30"],
+        sms_opted_out=True,
+        sms_opted_out_at=now,
+        sms_undeliverable_at=now,
+        sms_undeliverable_reason="Twilio error 21614",
         time_zone="Europe/Brussels",
-        paused_at=now,
-        paused_until=now + timedelta(days=2),
     )
 
-    fetched = rows.fetch_one(Subscriber, "SELECT * FROM reminders_subscriber WHERE id = %s", [subscriber.pk])
+    fetched = rows.fetch_one(Contact, "SELECT * FROM contacts_contact WHERE id = %s", [contact.pk])
 
-    expected = Subscriber.objects.get(pk=subscriber.pk)
+    expected = Contact.objects.get(pk=contact.pk)
     assert fetched is not None
     assert fetched.get_deferred_fields() == set()
-    for field in Subscriber._meta.concrete_fields:
+    for field in Contact._meta.concrete_fields:
         assert getattr(fetched, field.attname) == getattr(expected, field.attname), field.name
-    assert fetched.is_opted_out is True
-    assert fetched.is_paused()
+    assert fetched.sms_opted_out is True
+    assert not fetched.can_receive("sms")
+    assert fetched.can_receive("voice")
 
 
 def test_columns_not_selected_load_when_read() -> None:
@@ -71,18 +70,18 @@ def test_it_inserts_defaults_and_auto_now_as_save_does() -> None:
 
 
 def test_a_conflicting_insert_is_skipped_when_asked_and_the_transaction_goes_on() -> None:
-    Subscriber.objects.create(phone_number="+32470123456", language_id="fr")
+    make_contact(phone_number="+32470123456", language_id="fr")
 
     with transaction.atomic():
-        assert rows.insert_row(Subscriber(phone_number="+32470123456"), ignore_conflicts=True) is False
-        assert Subscriber.objects.get().language_id == "fr"
+        assert rows.insert_row(Contact(phone_number="+32470123456"), ignore_conflicts=True) is False
+        assert Contact.objects.get().language_id == "fr"
 
 
 def test_a_conflicting_insert_raises_otherwise() -> None:
-    Subscriber.objects.create(phone_number="+32470123456")
+    make_contact(phone_number="+32470123456")
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        rows.insert_row(Subscriber(phone_number="+32470123456"))
+        rows.insert_row(Contact(phone_number="+32470123456"))
 
 
 def test_it_saves_only_the_fields_named_and_sets_auto_now() -> None:

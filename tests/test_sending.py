@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from contacts.models import Contact
 from messaging import services
 from messaging.models import Message
-from reminders.models import Subscriber
 from tests.support.fake_twilio import FakeTwilio, Scripted
 
 pytestmark = pytest.mark.django_db
@@ -59,9 +59,9 @@ def test_opted_out_at_twilio_21610_marks_the_number_opted_out_after_exactly_one_
     reply.refresh_from_db()
     assert reply.state == Message.State.FAILED
     assert reply.error_code == 21610
-    subscriber = Subscriber.objects.get()
-    assert subscriber.is_opted_out
-    assert subscriber.opt_out_source == Subscriber.OptOutSource.CARRIER
+    contact = Contact.objects.get()
+    assert contact.sms_opted_out
+    assert contact.sms_opt_out_source == Contact.OptOutSource.CARRIER
 
 
 @pytest.mark.parametrize("code", [21211, 21614, 21612, 21635])
@@ -76,7 +76,10 @@ def test_a_permanently_bad_number_is_tried_exactly_once(text: Any, fake_twilio: 
     assert reply.state == Message.State.FAILED
     assert later.state == Message.State.CANCELLED
     assert "undeliverable" in later.note
-    assert str(code) in Subscriber.objects.get().undeliverable_reason
+    contact = Contact.objects.get()
+    assert str(code) in contact.sms_undeliverable_reason
+    assert not contact.can_receive("sms")
+    assert contact.can_receive("voice") and contact.voice_undeliverable_at is None  # SMS refused; a call may reach it
 
 
 @pytest.mark.parametrize(
@@ -125,7 +128,7 @@ def test_an_rfc_9457_error_is_classified_by_its_code(text: Any, fake_twilio: Fak
     reply.refresh_from_db()
     assert reply.state == Message.State.FAILED
     assert reply.error_code == 21211
-    assert "21211" in Subscriber.objects.get().undeliverable_reason
+    assert "21211" in Contact.objects.get().sms_undeliverable_reason
 
 
 def test_an_accepted_answer_without_a_sid_counts_as_possibly_sent(text: Any, fake_twilio: FakeTwilio) -> None:

@@ -9,9 +9,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from contacts.models import Contact
 from messaging import services, tasks
 from messaging.models import Message
-from reminders.models import Subscriber
 from tests.conftest import INBOUND_PATH, STATUS_PATH, inbound_params, post_signed
 from tests.support.fake_twilio import FakeTwilio, Scripted
 
@@ -56,7 +56,9 @@ def test_undelivered_to_a_landline_marks_the_number_undeliverable(client: Client
     reply.refresh_from_db()
     assert reply.provider_status == "undelivered"
     assert reply.error_code == 30006
-    assert Subscriber.objects.get().undeliverable_at is not None
+    contact = Contact.objects.get()
+    assert contact.sms_undeliverable_at is not None
+    assert contact.can_receive("voice")  # a landline is exactly what a call can reach
 
 
 def test_failed_with_21610_marks_the_number_opted_out(client: Client, text: Any) -> None:
@@ -64,7 +66,7 @@ def test_failed_with_21610_marks_the_number_opted_out(client: Client, text: Any)
     reply.refresh_from_db()
     callback(client, reply, "failed", ErrorCode="21610")
 
-    assert Subscriber.objects.get().is_opted_out
+    assert Contact.objects.get().sms_opted_out
 
 
 def test_a_callback_for_an_unknown_message_is_logged_not_crashed(client: Client, caplog: Any) -> None:
@@ -205,14 +207,14 @@ def test_a_malformed_status_callback_is_refused_and_changes_nothing(
     assert response.status_code == 400
     reply.refresh_from_db()
     assert (reply.provider_status, reply.error_code) == ("queued", None)
-    assert Subscriber.objects.get().undeliverable_at is None
+    assert Contact.objects.get().sms_undeliverable_at is None
     assert "status callback refused" in caplog.text
 
 
 def test_a_status_and_its_consequence_are_applied_together_or_not_at_all(
     client: Client, text: Any, monkeypatch: Any
 ) -> None:
-    from reminders import services as subscriber_services
+    from contacts import services as contact_services
 
     reply = text("KRAMP")
     reply.refresh_from_db()
@@ -220,7 +222,7 @@ def test_a_status_and_its_consequence_are_applied_together_or_not_at_all(
     def broken(**kwargs: Any) -> None:
         raise RuntimeError("the consequence failed")
 
-    monkeypatch.setattr(subscriber_services, "subscriber_mark_undeliverable", broken)
+    monkeypatch.setattr(contact_services, "contact_mark_undeliverable", broken)
     with pytest.raises(RuntimeError):
         services.message_status_update(
             params={

@@ -16,8 +16,8 @@ from advice.conversation import Decision, Effect, decide
 from advice.matching import CONTROL_ACTIONS, KeywordIndex
 from advice.models import Keyword
 from advice.selectors import keyword_index
-from messaging.phone import language_for_number
-from reminders.models import Subscriber
+from contacts.models import Contact
+from contacts.phone import language_for_number
 
 pytestmark = pytest.mark.django_db
 
@@ -247,7 +247,7 @@ def test_a_sentence_starting_with_a_stop_word_opts_nobody_out(text: Any, outbox:
     reply = text(body)
 
     assert reply is not None and reply.topic.slug in ("menu", "cramp")
-    assert not Subscriber.objects.get(phone_number=BE).is_opted_out
+    assert not Contact.objects.get(phone_number=BE).sms_opted_out
     assert len(outbox) == 1
 
 

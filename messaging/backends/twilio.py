@@ -18,8 +18,8 @@ from twilio.http import HttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
+from contacts.phone import mask_numbers
 from messaging.backends.base import OutgoingSms, SendError, Submitted
-from messaging.phone import mask_numbers
 from messaging.twilio_errors import Outcome, classify
 
 logger = logging.getLogger(__name__)

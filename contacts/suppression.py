@@ -11,7 +11,7 @@ import hmac
 
 from django.conf import settings
 
-from reminders.models import Suppression
+from contacts.models import Suppression
 
 
 def number_hmac(number: str) -> str:
