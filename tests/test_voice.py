@@ -20,8 +20,8 @@ from django.conf import settings
 from django.test import Client
 
 from advice.models import Language, TopicTranslation
+from contacts.models import Contact
 from messaging.models import Message
-from reminders.models import Subscriber
 from tests.conftest import sign
 from tests.support.twiml_check import assert_valid_twiml
 from voice.content import call_settings_clear
@@ -200,7 +200,7 @@ def test_a_new_caller_chooses_a_language_hears_a_topic_again_gets_the_text_and_h
     assert prompt("voice-menu-item", language, label=label, digit="1") in call.text
     assert call.gather.get("input") == "dtmf speech"
     assert call.gather.get("language") == SPEECH[language]
-    assert Subscriber.objects.get(phone_number="+32470123456").language_id == language
+    assert Contact.objects.get(phone_number="+32470123456").language_id == language
 
     call.press("1")
     assert call.heard[0].text == " ".join(voice_text("cramp", language).split())
@@ -229,7 +229,7 @@ def test_a_new_caller_chooses_a_language_hears_a_topic_again_gets_the_text_and_h
     assert len(outbox) == 1
     row = call.row
     assert (row.channel, row.direction, row.language) == ("voice", "in", language)
-    assert row.subscriber is not None and row.subscriber.phone_number == "+32470123456"
+    assert row.contact is not None and row.contact.phone_number == "+32470123456"
     steps = list(row.call_steps.values_list("where", "heard"))
     assert steps == [
         ("start", ""),
@@ -246,8 +246,8 @@ def test_a_new_caller_chooses_a_language_hears_a_topic_again_gets_the_text_and_h
 # --- Known callers, speech, silence, wrong keys ---------------------------------------------------
 
 
-def known_caller(number: str = "+32470555666", language: str = "de", **fields: Any) -> Subscriber:
-    return Subscriber.objects.create(phone_number=number, language_id=language, **fields)
+def known_caller(number: str = "+32470555666", language: str = "de", **fields: Any) -> Contact:
+    return Contact.objects.create(phone_number=number, language_id=language, **fields)
 
 
 def test_a_known_caller_is_greeted_in_their_language_at_once(phone: Any) -> None:
@@ -270,7 +270,7 @@ def test_9_offers_the_languages_again_and_a_new_choice_is_stored(phone: Any) -> 
     call.press("4")
 
     assert call.heard[0].text == prompt("voice-greeting", "en")
-    assert Subscriber.objects.get(phone_number="+32470555666").language_id == "en"
+    assert Contact.objects.get(phone_number="+32470555666").language_id == "en"
 
 
 @pytest.mark.parametrize(
@@ -305,7 +305,7 @@ def test_words_that_name_no_topic_are_not_an_option_and_never_stop_anything(phon
     assert call.heard[0].text == prompt("voice-not-an-option", "en")
 
     contact.refresh_from_db()
-    assert not contact.is_opted_out
+    assert not contact.is_opted_out("sms") and not contact.is_opted_out("voice")
 
 
 def test_saying_a_language_switches_to_it(phone: Any) -> None:
@@ -315,7 +315,7 @@ def test_saying_a_language_switches_to_it(phone: Any) -> None:
     call.say("Nederlands")
 
     assert {(s.voice, s.language) for s in call.heard} == {VOICES["nl"]}
-    assert Subscriber.objects.get(phone_number="+32470555666").language_id == "nl"
+    assert Contact.objects.get(phone_number="+32470555666").language_id == "nl"
 
 
 def test_a_language_without_speech_recognition_listens_for_keys_only(phone: Any) -> None:
@@ -366,7 +366,7 @@ def test_silence_at_the_language_menu_asks_once_more_then_says_goodbye_in_every_
 
     assert [s.text for s in call.heard] == [prompt("voice-goodbye", code) for code in ("nl", "fr", "de", "en")]
     assert call.hung_up
-    assert not Subscriber.objects.exists()
+    assert not Contact.objects.exists()
 
 
 def test_silence_after_a_topic_asks_once_more_then_says_goodbye(phone: Any) -> None:
@@ -421,7 +421,7 @@ def test_another_topic_can_be_sent_too(phone: Any, outbox: list[Any]) -> None:
 
 
 def test_an_opted_out_caller_hears_how_to_start_texts_again_and_gets_none(phone: Any, outbox: list[Any]) -> None:
-    known_caller(language="fr", is_opted_out=True)
+    known_caller(language="fr", sms_opted_out=True)
     call = phone("+32470555666").press("1")
     assert call.heard[-1].text == prompt("voice-after-topic", "fr")
 
@@ -437,7 +437,7 @@ def test_an_opted_out_caller_hears_how_to_start_texts_again_and_gets_none(phone:
 def test_a_number_that_cannot_receive_texts_is_not_offered_one(phone: Any, outbox: list[Any]) -> None:
     from django.utils import timezone
 
-    known_caller(language="en", undeliverable_at=timezone.now(), undeliverable_reason="landline")
+    known_caller(language="en", sms_undeliverable_at=timezone.now(), sms_undeliverable_reason="landline")
     call = phone("+32470555666").press("1")
     assert call.heard[-1].text == prompt("voice-after-topic-no-text", "en")
 
@@ -463,10 +463,10 @@ def test_a_withheld_number_uses_the_menu_without_a_contact_or_a_text(
     call.press("2")
     assert call.heard[0].text == prompt("voice-not-an-option", "fr")
 
-    assert not Subscriber.objects.exists()
+    assert not Contact.objects.exists()
     assert outbox == [] and not Message.objects.filter(direction="out").exists()
     row = call.row
-    assert (row.phone_number, row.subscriber, row.language) == ("", None, "fr")
+    assert (row.phone_number, row.contact, row.language) == ("", None, "fr")
     assert row.note == "call from a withheld number"
 
 
@@ -669,7 +669,7 @@ def test_calls_are_read_only_in_the_admin_with_their_steps_masked_without_the_pe
     assert "crampe en pleine nuit" in page and "voice-after-topic" in page
     assert "Save" not in page
     # Beside the contact's texts in the message log.
-    assert operator.get(f"/admin/messaging/message/?subscriber__id__exact={row.subscriber_id}").status_code == 200
+    assert operator.get(f"/admin/messaging/message/?contact__id__exact={row.contact_id}").status_code == 200
 
 
 # --- ./run call ------------------------------------------------------------------------------------

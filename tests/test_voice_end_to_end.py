@@ -12,9 +12,9 @@ import pytest
 from django.test import Client
 
 from advice.models import TopicTranslation
+from contacts.models import Contact
 from messaging.encoding import render_sms_text
 from messaging.models import Message
-from reminders.models import Subscriber
 from tests.conftest import real_broker, sign
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.processes import start_worker, wait_for
@@ -43,7 +43,7 @@ def test_the_text_copy_goes_through_a_real_worker_to_twilio_exactly_once(
     client: Client, worker: str, twilio_stub: FakeTwilio
 ) -> None:
     twilio_stub.received.clear()
-    Subscriber.objects.create(phone_number="+32470999888", language_id="nl")
+    Contact.objects.create(phone_number="+32470999888", language_id="nl")
     sid = f"CA{uuid.uuid4().hex}"
 
     def post(path: str, **extra: str) -> ET.Element:

@@ -10,8 +10,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from messaging.admin import sees_personal_data
-from messaging.phone import masked
+from contacts.admin import sees_personal_data
+from contacts.phone import masked
 from voice.models import Call, CallStep
 
 
@@ -49,13 +49,13 @@ class CallAdmin(admin.ModelAdmin[Call]):
     search_fields = ["provider_sid"]
     inlines = [CallStepInline]
     fieldsets = [
-        (None, {"fields": ["caller", "service_number", "subscriber", "language", "note", "body"]}),
+        (None, {"fields": ["caller", "service_number", "contact", "language", "note", "body"]}),
         (_("Twilio"), {"fields": ["provider_sid", "provider_status", "duration", "created_at"]}),
     ]
     readonly_fields = [
         "caller",
         "service_number",
-        "subscriber",
+        "contact",
         "language",
         "note",
         "body",

@@ -40,13 +40,13 @@ from django.utils import timezone
 from advice import selectors as advice_selectors
 from advice.conversation import Effect, decide
 from advice.models import Topic
+from contacts import services as contact_services
+from contacts.models import Contact
+from contacts.phone import masked, to_e164
 from messaging import tasks as messaging_tasks
 from messaging import twilio_ids
 from messaging.encoding import render_sms_text, sms_size
 from messaging.models import Message
-from messaging.phone import masked, to_e164
-from reminders import services as contact_services
-from reminders.models import Subscriber
 from voice.content import Line, Spoken, Voice, advice_topic, menu_topics, spoken, voice_for, voices
 from voice.models import CallStep
 from voice.twiml import Answer, Ask
@@ -130,7 +130,7 @@ class Caller:
 
     call: Message
     number: str | None
-    contact: Subscriber | None
+    contact: Contact | None
     voices: list[Voice]
 
     _spoken: Spoken | None = None
@@ -150,15 +150,15 @@ class Caller:
 
 
 # What a step reads of the call's row; the rest loads if something reads it.
-_CALL_FIELDS = ("id", "provider_sid", "phone_number", "language", "subscriber", "body", "created_at")
+_CALL_FIELDS = ("id", "provider_sid", "phone_number", "language", "contact", "body", "created_at")
 
 
 def call_record(*, params: Mapping[str, str]) -> Message:
     """The call's row, created at its first request (the incoming webhook, or any later step
     whose call is unknown), once per CallSid."""
     sid = params["CallSid"]
-    fields = (*_CALL_FIELDS, *(f"subscriber__{name}" for name in _CONTACT_FIELDS))
-    call = Message.objects.filter(provider_sid=sid).select_related("subscriber").only(*fields).first()
+    fields = (*_CALL_FIELDS, *(f"contact__{name}" for name in _CONTACT_FIELDS))
+    call = Message.objects.filter(provider_sid=sid).select_related("contact").only(*fields).first()
     if call is not None:
         return call
     raw_from = params.get("From", "")
@@ -174,7 +174,7 @@ def call_record(*, params: Mapping[str, str]) -> Message:
                 provider_status=status if status in CALL_STATUS_RANK else "",
                 phone_number=number or "",
                 service_number=_clean(params.get("To", ""))[:64],
-                subscriber=contact,
+                contact=contact,
                 language=(contact.language_id if contact else None) or "",
                 state=Message.State.HANDLED,
                 note="call from a withheld number" if number is None else "call",
@@ -190,26 +190,26 @@ def _caller(params: Mapping[str, str]) -> Caller:
     call = call_record(params=params)
     number = call.phone_number or None
     # The call's contact, read with it; looked up by number only until the call has one.
-    contact = call.subscriber if call.subscriber_id else _contact_find(number)
+    contact = call.contact if call.contact_id else _contact_find(number)
     return Caller(call, number, contact, voices())
 
 
 # The contact's side, in one place: what a call reads and changes on the caller's contact.
 
 
-_CONTACT_FIELDS = ("id", "phone_number", "language", "is_opted_out", "undeliverable_at")
+_CONTACT_FIELDS = ("id", "phone_number", "language", "sms_opted_out", "sms_undeliverable_at")
 
 
-def _contact_find(number: str | None) -> Subscriber | None:
+def _contact_find(number: str | None) -> Contact | None:
     if number is None:
         return None
-    return Subscriber.objects.filter(phone_number=number).only(*_CONTACT_FIELDS).first()
+    return Contact.objects.filter(phone_number=number).only(*_CONTACT_FIELDS).first()
 
 
-def _contact_set_language(number: str, language: str) -> Subscriber:
+def _contact_set_language(number: str, language: str) -> Contact:
     """The caller's choice, stored as `TAAL FR` stores it (the contact is created if new)."""
-    contact = contact_services.subscriber_get_for_update(phone_number=number)
-    contact_services.subscriber_set_language(subscriber=contact, language=language)
+    contact = contact_services.contact_get_for_update(phone_number=number)
+    contact_services.contact_set_language(contact=contact, language=language)
     return contact
 
 
@@ -223,9 +223,9 @@ def _text_offer(caller: Caller) -> TextOffer:
     if caller.number is None:
         return TextOffer.NO
     contact = caller.contact
-    if contact is not None and contact.undeliverable_at is not None:
+    if contact is not None and contact.is_undeliverable("sms"):
         return TextOffer.NO
-    if contact is not None and contact.is_opted_out:
+    if contact is not None and contact.is_opted_out("sms"):
         return TextOffer.OPTED_OUT
     return TextOffer.YES
 
@@ -511,7 +511,7 @@ def _time_limit(caller: Caller, language: str) -> Answer:
 
 @dataclass
 class _Writes:
-    contact: Subscriber | None = field(default=None)
+    contact: Contact | None = field(default=None)
 
 
 def _record(caller: Caller, step: Step, answer: Answer, effects: Effects) -> None:
@@ -549,9 +549,9 @@ def _record(caller: Caller, step: Step, answer: Answer, effects: Effects) -> Non
             if language and call.language != language:
                 call.language = language
                 changed.append("language")
-            if writes.contact is not None and call.subscriber_id != writes.contact.pk:
-                call.subscriber = writes.contact
-                changed.append("subscriber")
+            if writes.contact is not None and call.contact_id != writes.contact.pk:
+                call.contact = writes.contact
+                changed.append("contact")
             if changed:
                 call.save(update_fields=[*changed, "updated_at"])
     except IntegrityError:
@@ -570,14 +570,14 @@ def _text_copy(caller: Caller, writes: _Writes, topic: Topic, language: str) -> 
         logger.error("topic %r has no SMS text in any language: no text copy", topic.slug)
         return None
     if writes.contact is None:
-        writes.contact = contact_services.subscriber_get_for_update(phone_number=caller.number)
+        writes.contact = contact_services.contact_get_for_update(phone_number=caller.number)
     body = render_sms_text(found.sms_text)
     size = sms_size(body)
     message = Message.objects.create(
         direction=Message.Direction.OUTBOUND,
         channel=Message.Channel.SMS,
         purpose=Message.Purpose.REPLY,
-        subscriber=writes.contact,
+        contact=writes.contact,
         phone_number=caller.number,
         service_number="" if settings.TWILIO_MESSAGING_SERVICE_SID else settings.TWILIO_FROM_NUMBER,
         body=body,

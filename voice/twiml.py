@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from twilio.twiml.voice_response import VoiceResponse
 
+from advice.voice import SAY_MAX_CHARACTERS
 from voice.content import Line
 
-SAY_MAX_CHARACTERS = 3000
 # Characters XML 1.0 does not allow, even escaped: C0 controls but tab, newline and carriage
 # return; lone surrogates; U+FFFE and U+FFFF.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
