@@ -750,3 +750,17 @@ def test_when_the_service_fails_twilio_plays_the_fallback_apology(client: Client
 
     assert [lang for _, _, lang in call.said_with] == ["nl-BE", "fr-BE", "de-DE", "en-GB"]
     assert call.ended_by == "service"
+
+
+def test_a_text_copy_is_kept_for_the_sweeper_when_the_broker_is_down(phone: Any, outbox: list[Any]) -> None:
+    from tests.conftest import real_broker
+
+    known_caller(language="fr")
+    call = phone("+32470555666").press("1")
+
+    with real_broker("redis://127.0.0.1:1/0"):  # nothing listens
+        call.press("2")
+
+    assert call.heard[0].text == prompt("voice-text-sent", "fr")
+    [sms] = Message.objects.filter(direction="out")
+    assert sms.state == Message.State.PENDING and outbox == []  # the sweeper queues it once Redis is back
