@@ -8,6 +8,7 @@ the caller says nothing, as Twilio does.
 
 from __future__ import annotations
 
+import logging
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -688,6 +689,7 @@ def test_the_call_command_plays_keys_and_prints_the_transcript(outbox: list[Any]
     assert "> presses 1" in transcript and "(hangs up)" in transcript
     assert "→ text message to +32470123456 [fr, submitted]" in transcript
     assert len(outbox) == 1
+    assert not logging.getLogger("messaging.tasks").disabled  # left as it found it
 
 
 # --- Whole calls as Twilio plays them (tests/support/twilio_phone.py) --------------------------------

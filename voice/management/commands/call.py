@@ -41,24 +41,29 @@ class Command(BaseCommand):
         if options["to"]:
             call.to = options["to"]
         self._inline = options["inline"] or not self._worker_running()
-        logging.getLogger("messaging.tasks").disabled = self._inline  # it sends them itself
+        queue_log = logging.getLogger("messaging.tasks")
+        queue_log.disabled = self._inline  # queueing may fail here, and this command sends text copies itself
+        try:
+            self._play(call, list(options["inputs"]))
+        finally:
+            queue_log.disabled = False
+
+    def _play(self, call: SimulatedCall, scripted: list[str]) -> None:
         self.stdout.write(f"☎ {call.caller} calls {call.to}")
         try:
             turn = call.start()
         except RuntimeError as error:
             raise CommandError(str(error)) from error
         self._show(turn)
-        scripted = list(options["inputs"])
         interactive = not scripted
         while not turn.hung_up:
             if scripted:
-                entry = scripted.pop(0)
+                entry: str | None = scripted.pop(0)
             elif interactive:
                 entry = self._ask(turn)
-                if entry is None:
-                    self.stdout.write("(you hang up)")
-                    break
             else:
+                entry = None
+            if entry is None:
                 self.stdout.write("(you hang up)")
                 break
             turn = self._answer(call, turn, entry)
