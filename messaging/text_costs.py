@@ -122,6 +122,8 @@ def markdown_table() -> str:
     languages = list(Language.objects.values_list("code", flat=True))
     rows: dict[str, dict[str, TextCost]] = {}
     for cost in costs:
+        if cost.slug in Topic.VOICE_PROMPTS:
+            continue  # spoken on calls, never texted
         rows.setdefault(cost.slug, {})[cost.language] = cost
     lines = [
         "| Topic | Budget | Storage line | " + " | ".join(languages) + " |",

@@ -191,7 +191,7 @@ def test_an_advisory_goes_once_to_everyone_with_reminders_on_in_their_language(
 
     assert sorted(m.to for m in outbox) == ["+32470000001", "+32470000002"]
     bodies = {m.to: m.body for m in outbox}
-    assert "Zware inspanning en zeer hoge temperaturen? Best ook zout en suiker" in bodies["+32470000001"]
+    assert "Zware inspanning en zeer hoge temperaturen? Doe best zout en suiker" in bodies["+32470000001"]
     assert "VERGEET MIJ" not in bodies["+32470000001"]  # an advisory never carries the storage line
     assert "En cas d'efforts intenses et de températures très élevées" in bodies["+32470000002"]
     assert again.status_code == 200 and "already sent as an advisory" in again.content.decode()

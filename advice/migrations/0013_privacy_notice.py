@@ -17,12 +17,12 @@ AND very high temperatures" are all kept):
   Bein verlagern und das Knie beugen, ...", "Im Bett die Zehen zu sich heranziehen").
 - about NL/FR/DE: the same facts in fewer words (FR "Crampes aux jambes : contractions...",
   "muscle dur, douloureux, inutilisable"; DE "jedes Alter, vor allem Ältere", "besonders
-  Schwangere"; NL "Meestal gaat ze vanzelf over", "vooral bij zwangerschap").
+  Schwangere"; NL "Meestal gaat de kramp vanzelf over", "vooral bij zwangerschap").
 - causes FR/DE: the heading without "of leg cramps" (the person asked about them); FR
   "diurétiques (qui font uriner)", "médicaments contre le cholestérol".
 - prevention NL: "cafeïne" is correct Dutch and costs UCS-2 (67 characters a segment), so
-  the text is 150 characters: "Voldoende drinken kan krampen voorkomen. Beperk best alcohol
-  en cafeïne. Zware inspanning en zeer hoge temperaturen? Best ook zout en suiker in water."
+  the text is 150 characters: "Genoeg drinken kan krampen voorkomen. Beperk best alcohol
+  en cafeïne. Zware inspanning en zeer hoge temperaturen? Doe best zout en suiker in het water."
   heat NL says the salt sentence in the same words (heat is worded as prevention, issue 7).
 - doctor-exam FR: "thyroïde" costs UCS-2 in any spelling: the same list as labels ("Examen
   des jambes : ...", "Prise de sang : notamment sels minéraux, glycémie, thyroïde").
@@ -89,8 +89,8 @@ TEXTS = {
             (
                 "Beenkrampen zijn aanhoudende, pijnlijke samentrekkingen van beenspieren, meestal van de kuit, "
                 "soms van de voet of de dij. Ze treden vaak 's nachts en bij het ontwaken op. Een kramp begint "
-                "plots: de spier is hard en pijnlijk en u kunt ze niet gebruiken. Meestal gaat ze vanzelf over. "
-                "Ze komen op alle leeftijden voor, maar vooral bij ouderen. Vrouwen zouden er vaker last van "
+                "plots: de spier is hard en pijnlijk en u kunt ze niet gebruiken. Meestal gaat de kramp vanzelf "
+                "over. Ze komen op elke leeftijd voor, vooral bij ouderen. Vrouwen zouden er vaker last van "
                 "hebben, vooral bij zwangerschap."
             ),
         ),
@@ -104,10 +104,10 @@ TEXTS = {
             ),
             (
                 "Crampes aux jambes : contractions prolongées et douloureuses des muscles, le plus souvent du "
-                "mollet, parfois du pied ou de la cuisse. Elles viennent souvent la nuit et au réveil. Elles "
-                "commencent brusquement : muscle dur, douloureux, inutilisable. En général, elles passent "
-                "seules. Elles touchent jeunes et moins jeunes, surtout les seniors. Les femmes, surtout "
-                "enceintes, en souffriraient plus souvent."
+                "mollet, parfois du pied ou de la cuisse. Elles surviennent brusquement, souvent la nuit et au "
+                "réveil. Le muscle est dur, douloureux et inutilisable. En général, elles passent spontanément. "
+                "Elles touchent jeunes et moins jeunes, surtout les seniors. Les femmes, surtout enceintes, en "
+                "souffriraient plus souvent."
             ),
         ),
         "de": (
@@ -122,7 +122,7 @@ TEXTS = {
                 "Beinkrämpfe sind anhaltende, schmerzhafte Verkrampfungen der Beinmuskeln, meist der Wade, "
                 "manchmal des Fußes oder Oberschenkels. Sie treten oft nachts und beim Aufwachen auf. Ein Krampf "
                 "kommt plötzlich: Der Muskel ist hart, schmerzt und lässt sich nicht benutzen. Meist vergeht er "
-                "von selbst. Sie betreffen jedes Alter, vor allem Ältere. Frauen sollen öfter betroffen sein, "
+                "von selbst. Betroffen ist jedes Alter, vor allem Ältere. Frauen sollen öfter betroffen sein, "
                 "besonders Schwangere."
             ),
         ),
@@ -193,8 +193,8 @@ TEXTS = {
                 "toe te voegen."
             ),
             (
-                "Voldoende drinken kan krampen voorkomen. Beperk best alcohol en cafeïne. Zware inspanning en "
-                "zeer hoge temperaturen? Best ook zout en suiker in water."
+                "Genoeg drinken kan krampen voorkomen. Beperk best alcohol en cafeïne. Zware inspanning en "
+                "zeer hoge temperaturen? Doe best zout en suiker in het water."
             ),
         ),
     },
@@ -207,7 +207,7 @@ TEXTS = {
             ),
             (
                 "U kunt beenkrampen voorkomen door voldoende te drinken. Zware inspanning en zeer hoge "
-                "temperaturen? Best ook zout en suiker in water. Stuur KRAMP voor wat te doen bij kramp."
+                "temperaturen? Doe best zout en suiker in het water. Stuur KRAMP voor wat te doen bij kramp."
             ),
         ),
     },
@@ -345,7 +345,7 @@ TEXTS = {
                 "PREVENT\n"
                 "HEAT - heat and effort\n"
                 "DOCTOR - when to see a doctor\n"
-                "EXAM\n"
+                "EXAM - by the doctor\n"
                 "MAGNESIUM\n"
                 "SOURCE\n"
                 "REMIND - reminders\n"
