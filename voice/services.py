@@ -86,7 +86,7 @@ CALL_STATUS_RANK = {
     "failed": 5,
 }
 
-MAX_STEPS = 1000  # far beyond any call VOICE_MAX_CALL_SECONDS allows
+MAX_STEPS = 100_000  # far beyond any call VOICE_MAX_CALL_SECONDS allows
 MAX_SILENCES = 2  # nothing pressed twice: goodbye
 MAX_STORED_VALUE = 2000
 _NUMBER = re.compile(r"[0-9]{1,9}", re.ASCII)
