@@ -766,3 +766,18 @@ def test_a_text_copy_is_kept_for_the_sweeper_when_the_broker_is_down(phone: Any,
     assert call.heard[0].text == prompt("voice-text-sent", "fr")
     [sms] = Message.objects.filter(direction="out")
     assert sms.state == Message.State.PENDING and outbox == []  # the sweeper queues it once Redis is back
+
+
+def test_text_copies_count_against_the_hourly_reply_cap(phone: Any, outbox: list[Any], settings: Any) -> None:
+    settings.SMS_REPLY_LIMIT_PER_HOUR = 2
+    known_caller(language="en")
+    call = phone("+32470555666")
+    for digit in ("1", "2"):
+        call.press(digit).press("2").press("0")
+
+    call.press("3")
+    assert call.heard[-1].text == prompt("voice-after-topic-no-text", "en")
+    call.press("2")
+
+    assert call.heard[0].text == prompt("voice-not-an-option", "en")
+    assert len(outbox) == 2

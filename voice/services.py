@@ -43,8 +43,8 @@ from advice.models import Topic
 from contacts import services as contact_services
 from contacts.models import Contact
 from contacts.phone import masked, to_e164
+from messaging import queries, twilio_ids
 from messaging import tasks as messaging_tasks
-from messaging import twilio_ids
 from messaging.encoding import render_sms_text, sms_size
 from messaging.models import Message
 from voice.content import Line, Spoken, Voice, advice_topic, menu_topics, spoken, voice_for, voices
@@ -133,6 +133,7 @@ class Caller:
     contact: Contact | None
     voices: list[Voice]
 
+    offer: TextOffer | None = None  # the text copy's offer, once read
     _spoken: Spoken | None = None
     _loaded: frozenset[str] = frozenset()
 
@@ -220,6 +221,13 @@ class TextOffer(Enum):
 
 
 def _text_offer(caller: Caller) -> TextOffer:
+    """Whether 2 after a topic sends it as a text message, read once per request."""
+    if caller.offer is None:
+        caller.offer = _text_offer_now(caller)
+    return caller.offer
+
+
+def _text_offer_now(caller: Caller) -> TextOffer:
     if caller.number is None:
         return TextOffer.NO
     contact = caller.contact
@@ -227,6 +235,12 @@ def _text_offer(caller: Caller) -> TextOffer:
         return TextOffer.NO
     if contact is not None and contact.is_opted_out("sms"):
         return TextOffer.OPTED_OUT
+    if contact is not None and contact.pk is not None:
+        # The same hourly cap as replies to texts (text copies are replies): a caller ID can
+        # be spoofed, and calls must not become a way to text someone without end.
+        since = timezone.now() - timedelta(hours=1)
+        if queries.replies_count_since(contact.pk, since) >= settings.SMS_REPLY_LIMIT_PER_HOUR:
+            return TextOffer.NO
     return TextOffer.YES
 
 
