@@ -300,14 +300,15 @@ class Effects:
 
 def call_incoming(*, params: Mapping[str, str]) -> Answer:
     """Twilio's "A call comes in": a known caller hears the menu in their language, anyone else the language menu."""
-    caller = _caller(params)
-    known = voice_for(caller.contact.language_id or "", caller.voices) if caller.contact else None
-    start = Step(CallStep.Where.START, 0, language=known.code if known else "")
-    if known is not None:
-        answer = _topic_menu(caller, known.code, next_step=1, greet=True)
-    else:
-        answer = _language_menu(caller, next_step=1)
-    _record(caller, start, answer, Effects())
+    with transaction.atomic():  # the call's row and its first step: one commit
+        caller = _caller(params)
+        known = voice_for(caller.contact.language_id or "", caller.voices) if caller.contact else None
+        start = Step(CallStep.Where.START, 0, language=known.code if known else "")
+        if known is not None:
+            answer = _topic_menu(caller, known.code, next_step=1, greet=True)
+        else:
+            answer = _language_menu(caller, next_step=1)
+        _record(caller, start, answer, Effects())
     return answer
 
 
