@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 import pytest
 from django.test import Client
 
+from advice.encoding import render_sms_text
 from advice.models import TopicTranslation
 from contacts.models import Contact
-from messaging.encoding import render_sms_text
 from messaging.models import Message
 from tests.conftest import real_broker, sign
 from tests.support.fake_twilio import FakeTwilio

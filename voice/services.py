@@ -39,13 +39,13 @@ from django.utils import timezone
 
 from advice import selectors as advice_selectors
 from advice.conversation import Effect, decide
+from advice.encoding import render_sms_text
 from advice.models import Topic
 from contacts import services as contact_services
 from contacts.models import Contact
 from contacts.phone import masked, to_e164
-from messaging import queries, twilio_ids
+from messaging import outbound, queries, twilio_ids
 from messaging import tasks as messaging_tasks
-from messaging.encoding import render_sms_text, sms_size
 from messaging.models import Message
 from voice.content import Line, Spoken, Voice, advice_topic, menu_topics, spoken, voice_for, voices
 from voice.models import CallStep
@@ -586,23 +586,18 @@ def _text_copy(caller: Caller, writes: _Writes, topic: Topic, language: str) -> 
         return None
     if writes.contact is None:
         writes.contact = contact_services.contact_get_for_update(phone_number=caller.number)
-    body = render_sms_text(found.sms_text)
-    size = sms_size(body)
-    message = Message.objects.create(
-        direction=Message.Direction.OUTBOUND,
-        channel=Message.Channel.SMS,
+    # The configured sender (TWILIO_FROM_NUMBER or the Messaging Service), not the number
+    # called, which may take calls only.
+    message = outbound.message_new(
         purpose=Message.Purpose.REPLY,
-        contact=writes.contact,
         phone_number=caller.number,
-        service_number="" if settings.TWILIO_MESSAGING_SERVICE_SID else settings.TWILIO_FROM_NUMBER,
-        body=body,
+        contact=writes.contact,
+        body=render_sms_text(found.sms_text),
         language=found.language,
         topic=found.topic,
-        state=Message.State.PENDING,
         note=f"asked for on call message {caller.call.pk}",
-        encoding=size.encoding,
-        segments=size.segments,
     )
+    message.save()
     logger.info("call message %s: %s sent as a text message (message %s)", caller.call.pk, topic.slug, message.pk)
     return message
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from messaging import services as messaging_services
+from messaging import outbound
 from messaging.models import Message
 from project.celery import app as celery_app
 from voice.models import CallStep
@@ -110,7 +110,7 @@ class Command(BaseCommand):
             assert message_id is not None
             self._shown.add(message_id)
             if self._inline:
-                messaging_services.message_send(message_id=message_id)
+                outbound.message_send(message_id=message_id)
             copy = Message.objects.get(pk=message_id)
             self.stdout.write(f"  → text message to {copy.phone_number} [{copy.language}, {copy.state}]\n{copy.body}")
 
