@@ -17,8 +17,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.test import RequestFactory
 from django.urls import resolve
-
-from messaging.simulation import twilio_signature
+from twilio.request_validator import RequestValidator
 
 
 def call_params(*, call_sid: str, caller: str, to: str, account_sid: str, **extra: str) -> dict[str, str]:
@@ -90,7 +89,8 @@ class SimulatedCall:
             CallStatus="ringing" if self.turn is None else "in-progress",
             **extra,
         )
-        signature = twilio_signature(settings.PUBLIC_BASE_URL + path, params, auth_token=settings.TWILIO_AUTH_TOKEN)
+        url = settings.PUBLIC_BASE_URL + path
+        signature = RequestValidator(settings.TWILIO_AUTH_TOKEN).compute_signature(url, params)
         request = RequestFactory().post(path, params, HTTP_X_TWILIO_SIGNATURE=signature)
         view: Callable[[HttpRequest], HttpResponse] = resolve(parts.path).func
         response = view(request)
