@@ -781,3 +781,18 @@ def test_text_copies_count_against_the_hourly_reply_cap(phone: Any, outbox: list
 
     assert call.heard[0].text == prompt("voice-not-an-option", "en")
     assert len(outbox) == 2
+
+
+def test_erasing_a_contact_blanks_their_calls_and_what_they_said(phone: Any) -> None:
+    from messaging.privacy import contact_erase
+
+    contact = known_caller(language="fr")
+    call = phone("+32470555666").say("crampe la nuit").press("2")
+
+    contact_erase(contact=contact)
+
+    row = call.row
+    assert (row.phone_number, row.body, row.params, row.contact) == ("", "", {}, None)
+    steps = list(row.call_steps.values_list("heard", flat=True))
+    assert steps == ["", "", "2"]  # keys only: the words went with the call's text
+    assert not Message.objects.filter(phone_number="+32470555666").exists()
