@@ -620,19 +620,20 @@ def call_status_update(*, params: Mapping[str, str]) -> str | None:
         logger.warning("call status callback for an unknown call or status (%r): ignored", status[:20])
         return None
     lower = ["", *(name for name, rank in CALL_STATUS_RANK.items() if rank < CALL_STATUS_RANK[status])]
-    advanced = Message.objects.filter(pk=call.pk, provider_status__in=lower).update(
-        provider_status=status, updated_at=timezone.now()
-    )
-    try:
-        with transaction.atomic():
-            CallStep.objects.create(
-                call=call,
-                sequence=0,
-                where=CallStep.Where.STATUS,
-                heard=status,
-                duration_seconds=int(raw_duration) if raw_duration else None,
-            )
-    except IntegrityError:
-        pass  # this status was reported before
+    with transaction.atomic():  # the status and its record: one commit
+        advanced = Message.objects.filter(pk=call.pk, provider_status__in=lower).update(
+            provider_status=status, updated_at=timezone.now()
+        )
+        try:
+            with transaction.atomic():
+                CallStep.objects.create(
+                    call=call,
+                    sequence=0,
+                    where=CallStep.Where.STATUS,
+                    heard=status,
+                    duration_seconds=int(raw_duration) if raw_duration else None,
+                )
+        except IntegrityError:
+            pass  # this status was reported before
     logger.info("call message %s status %s%s", call.pk, status, "" if advanced else " (older than known: kept)")
     return None
