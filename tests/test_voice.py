@@ -784,7 +784,7 @@ def test_text_copies_count_against_the_hourly_reply_cap(phone: Any, outbox: list
 
 
 def test_erasing_a_contact_blanks_their_calls_and_what_they_said(phone: Any) -> None:
-    from messaging.privacy import contact_erase
+    from privacy.services import contact_erase
 
     contact = known_caller(language="fr")
     call = phone("+32470555666").say("crampe la nuit").press("2")

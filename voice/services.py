@@ -38,12 +38,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from advice import selectors as advice_selectors
-from advice.conversation import Effect, decide
 from advice.encoding import render_sms_text
 from advice.models import Topic
 from contacts import services as contact_services
 from contacts.models import Contact
 from contacts.phone import masked, to_e164
+from conversation.rules import Effect, decide
 from messaging import outbound, queries, twilio_ids
 from messaging import tasks as messaging_tasks
 from messaging.models import Message

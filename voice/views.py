@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from messaging.views import twilio_signature_required
+from messaging.twilio_signature import twilio_signature_required
 from voice import services, twiml
 from voice.models import CallStep
 
