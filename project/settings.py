@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "privacy",
     "conversation",
     "sms",
+    "voice",
 ]
 
 MIDDLEWARE = [
@@ -264,6 +265,12 @@ if SMS_STALE_AFTER_SECONDS <= 2 * TWILIO_TIMEOUT_SECONDS:
 SMS_RATE_LIMIT_PER_SECOND = env.get_float("SMS_RATE_LIMIT_PER_SECOND", default=10.0, minimum=0.0)
 SMS_BULK_BATCH_SIZE = env.get_int("SMS_BULK_BATCH_SIZE", default=100, minimum=1, maximum=1000)
 SMS_BULK_SENDERS = env.get_int("SMS_BULK_SENDERS", default=4, minimum=1, maximum=200)
+
+# --- Voice (the phone menu) -------------------------------------------------------------
+# A call ends politely (voice-time-limit, then hang up) once it is this old: no call loops forever.
+VOICE_MAX_CALL_SECONDS = env.get_int("VOICE_MAX_CALL_SECONDS", default=600, minimum=30, maximum=14_400)
+# How long a menu waits for a key (or words) after its last word, before asking once more.
+VOICE_INPUT_TIMEOUT_SECONDS = env.get_int("VOICE_INPUT_TIMEOUT_SECONDS", default=6, minimum=1, maximum=30)
 
 # --- Privacy ----------------------------------------------------------------------------
 # Key of the HMAC that remembers erased numbers (FORGET) without storing them; never in the
@@ -474,6 +481,7 @@ LOGGING = {
         "privacy": {"level": LOG_LEVEL},
         "conversation": {"level": LOG_LEVEL},
         "sms": {"level": LOG_LEVEL},
+        "voice": {"level": LOG_LEVEL},
         "project": {"level": LOG_LEVEL},
         "twilio": {"level": THIRD_PARTY_LOG_LEVEL},
         "urllib3": {"level": THIRD_PARTY_LOG_LEVEL},

@@ -10,6 +10,7 @@ from project import views as project_views
 from sms import views as sms_views
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("twilio/voice/", include("voice.urls")),
     path("twilio/", include("sms.urls")),
     path("twilio/voice/reminder/", include("reminders.call_urls")),
     path("health/", project_views.health, name="health"),
