@@ -196,6 +196,10 @@ def main() -> None:
         bench_reminders.reset_database(args.database_url)
         build(args.database_url, contacts=args.contacts, plans=args.plans, messages=args.messages)
     bench_reminders.setup_django(env)
+    if args.reuse:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
 
     from django.db import connection
 

@@ -19,7 +19,9 @@ from dashboard.services import OUTCOMES, local_zone
 from messaging.models import Message
 
 Metric = DailyCount.Metric
-NOT_UNDERSTOOD_NOTE = "not understood: menu"  # advice.conversation.decide
+# The note advice.conversation.decide gives a text it did not understand (it gets the menu);
+# dashboard/migrations/0003 indexes exactly these.
+NOT_UNDERSTOOD_NOTE = "not understood: menu"
 # The newest not-understood messages read for one page: the groups are folded in Python
 # (the same folding as the keyword index), so the read is bounded.
 NOT_UNDERSTOOD_SCAN = 5000
@@ -135,7 +137,7 @@ def not_understood(period: Period, *, now: datetime | None = None, limit: int = 
             direction=Message.Direction.INBOUND,
             created_at__gte=start,
             created_at__lt=end,
-            note__startswith=NOT_UNDERSTOOD_NOTE,
+            note=NOT_UNDERSTOOD_NOTE,  # exactly: a note with more did not end with the menu
         )
         .exclude(body="")
         .order_by("-created_at", "-id")

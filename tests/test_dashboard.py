@@ -327,3 +327,25 @@ def test_chart_js_and_its_licence_are_served_from_our_static_files() -> None:
 
     assert finders.find("dashboard/vendor/chart.umd.min.js")
     assert finders.find("dashboard/vendor/chart.js-LICENSE.md")
+
+
+def test_beat_recounts_today_and_yesterday_through_the_task(known_day: None, settings: Any) -> None:
+    from dashboard import tasks
+
+    assert settings.CELERY_BEAT_SCHEDULE["dashboard-aggregate"]["task"] == tasks.aggregate.name
+    tasks.aggregate.apply()
+
+    assert selectors.chart_messages(period())["series"]["in · sms · nl"] == [0, 3]
+    assert DailyCount.objects.filter(day=DAY + timedelta(days=1), metric="counted").exists()
+
+
+def test_the_backfill_command_counts_a_period() -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("dashboard_backfill", "--from", "2026-06-01", "--to", "2026-06-09", stdout=out)
+
+    assert "9 day(s) counted" in out.getvalue()
+    assert DailyCount.objects.filter(metric="counted").count() == 9
