@@ -37,7 +37,7 @@
         aspectRatio: 3,
         scales: {
           x: { stacked: stacked },
-          y: { stacked: stacked, beginAtZero: true },
+          y: { stacked: stacked, beginAtZero: true, ticks: { precision: 0 } },
         },
         plugins: { legend: { position: "bottom" } },
       },
@@ -100,7 +100,7 @@
           animation: false,
           responsive: true,
           aspectRatio: 3,
-          scales: { y: { beginAtZero: true }, x: { ticks: { maxTicksLimit: 24 } } },
+          scales: { y: { beginAtZero: true, ticks: { precision: 0 } }, x: { ticks: { maxTicksLimit: 24 } } },
           plugins: { legend: { position: "bottom" } },
         },
       });
