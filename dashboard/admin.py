@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -76,6 +77,46 @@ def forecast_context(now: Any = None) -> list[dict[str, Any]]:
     return result
 
 
+def keyword_add_url(group: selectors.NotUnderstood) -> str:
+    """The keyword form, filled in with the folded text (and its language): saving it waits for approval."""
+    initial = {"word": group.text.upper()[:40], "action": "topic"}
+    if group.language and Language.objects.filter(pk=group.language).exists():
+        initial["language"] = group.language
+    return reverse("admin:advice_keyword_add") + "?" + urlencode(initial)
+
+
+def _renamed(series: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    return {names.get(name, name): values for name, values in series.items()}
+
+
+def charts_context(period: selectors.Period) -> dict[str, dict[str, Any]]:
+    """Each chart's data, its series named in the admin's language."""
+    charts = {
+        "messages": selectors.chart_messages(period),
+        "replies": selectors.chart_replies(period),
+        "outcomes": selectors.chart_outcomes(period),
+        "people": selectors.chart_people(period),
+        "subscribers": selectors.chart_subscribers(period),
+        "costs": selectors.chart_costs(period),
+    }
+    outcomes = {
+        "delivered": _("delivered"),
+        "failed": _("failed"),
+        "undeliverable": _("undeliverable"),
+        "opted-out": _("opted out"),
+    }
+    charts["outcomes"]["series"] = _renamed(charts["outcomes"]["series"], outcomes)
+    people = {
+        "new contacts": _("new contacts"),
+        "opt-outs · sms": _("opt-outs (SMS)"),
+        "opt-outs · voice": _("opt-outs (calls)"),
+    }
+    charts["people"]["series"] = _renamed(charts["people"]["series"], people)
+    costs = {"segments": _("SMS segments"), "call minutes": _("call minutes")}
+    charts["costs"]["series"] = _renamed(charts["costs"]["series"], costs)
+    return charts
+
+
 @admin.register(DailyCount)
 class DashboardAdmin(admin.ModelAdmin[DailyCount]):
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -89,61 +130,16 @@ class DashboardAdmin(admin.ModelAdmin[DailyCount]):
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         if not self.has_view_permission(request):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         period, days = period_from(request)
         user: Any = request.user
         personal = user.has_perm("messaging.view_personal_data")
         groups = selectors.not_understood(period) if personal else []
-        can_add_keyword = user.has_perm("advice.add_keyword")
-        languages = set(Language.objects.values_list("pk", flat=True))
-        keyword_url = reverse("admin:advice_keyword_add")
         not_understood = [
-            {
-                "group": group,
-                "add_url": (
-                    keyword_url
-                    + "?"
-                    + urlencode(
-                        {"word": group.text.upper()[:40], "action": "topic"}
-                        | ({"language": group.language} if group.language in languages else {})
-                    )
-                )
-                if can_add_keyword
-                else "",
-            }
+            {"group": group, "add_url": keyword_add_url(group) if user.has_perm("advice.add_keyword") else ""}
             for group in groups
         ]
-        charts = {
-            "messages": selectors.chart_messages(period),
-            "replies": selectors.chart_replies(period),
-            "outcomes": selectors.chart_outcomes(period),
-            "people": selectors.chart_people(period),
-            "subscribers": selectors.chart_subscribers(period),
-            "costs": selectors.chart_costs(period),
-        }
-        outcome_names = {
-            "delivered": _("delivered"),
-            "failed": _("failed"),
-            "undeliverable": _("undeliverable"),
-            "opted-out": _("opted out"),
-        }
-        charts["outcomes"]["series"] = {
-            str(outcome_names.get(name, name)): values for name, values in charts["outcomes"]["series"].items()
-        }
-        people_names = {
-            "new contacts": _("new contacts"),
-            "opt-outs · sms": _("opt-outs (SMS)"),
-            "opt-outs · voice": _("opt-outs (calls)"),
-        }
-        charts["people"]["series"] = {
-            str(people_names.get(name, name)): values for name, values in charts["people"]["series"].items()
-        }
-        charts["costs"]["series"] = {
-            _("SMS segments"): charts["costs"]["series"]["segments"],
-            _("call minutes"): charts["costs"]["series"]["call minutes"],
-        }
+        charts = charts_context(period)
         forecasts = forecast_context()
         context = {
             **self.admin_site.each_context(request),

@@ -17,7 +17,7 @@ from tests.test_admin_browser import browser, log_in
 
 __all__ = ["browser"]
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_the_dashboard_draws_its_charts_in_a_browser(browser: Any, live_server: Any) -> None:
