@@ -142,6 +142,7 @@ def build(url: str, *, contacts: int, plans: int, messages: int) -> None:
                        now() - (n %% 90) * interval '1 day' - ((n * 7919) %% 86400) * interval '1 second' AS at
                 FROM generate_series(0::bigint, %(messages)s - 1) AS n
             ) AS spread
+            ORDER BY at  -- rows in the order they arrive, as the service writes them
             """,
             {
                 "contacts": contacts,
