@@ -5,7 +5,7 @@ DASHBOARD_AGGREGATE_SECONDS; `manage.py dashboard_backfill` fills a period once.
 local days in TIME_ZONE (the admin's time zone).
 
 What the counts are read from, and why they stay true after retention and erasure: message
-rows are never deleted, only blanked and unlinked (messaging.privacy), and direction,
+rows are never deleted, only blanked and unlinked (privacy.services), and direction,
 channel, state, topic, language, segments, error code and day stay on them. Two counts
 follow people rather than messages and can only be taken while the people exist: new
 contacts and opt-outs (from the contacts), and active reminder subscribers (a snapshot,

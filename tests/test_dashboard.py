@@ -165,7 +165,7 @@ def test_counting_a_day_twice_changes_nothing(known_day: None) -> None:
 
 
 def test_the_counts_survive_retention_and_erasure(known_day: None, settings: Any) -> None:
-    from messaging import privacy
+    from privacy import services as privacy
 
     services.daily_counts_compute(day=DAY)
     before = selectors.chart_messages(period())
