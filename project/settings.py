@@ -460,6 +460,7 @@ LOGGING = {
         "privacy": {"level": LOG_LEVEL},
         "conversation": {"level": LOG_LEVEL},
         "sms": {"level": LOG_LEVEL},
+        "dashboard": {"level": LOG_LEVEL},
         "project": {"level": LOG_LEVEL},
         "twilio": {"level": THIRD_PARTY_LOG_LEVEL},
         "urllib3": {"level": THIRD_PARTY_LOG_LEVEL},
