@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "conversation",
     "sms",
     "voice",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -195,6 +196,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": REMINDER_TICK_SECONDS,
         "options": {"expires": REMINDER_TICK_SECONDS},
     },
+    # The dashboard's daily counts (today and yesterday, rewritten: idempotent).
+    "dashboard-aggregate": {
+        "task": "dashboard.tasks.aggregate",
+        "schedule": env.get_float("DASHBOARD_AGGREGATE_SECONDS", default=300.0, minimum=10.0),
+        "options": {"expires": 300.0},
+    },
 }
 
 # --- SMS and Twilio ---------------------------------------------------------------------
@@ -282,6 +289,14 @@ CONTACT_RETENTION_DAYS = env.get_int("CONTACT_RETENTION_DAYS", default=730, mini
 RETENTION_BATCH_SIZE = env.get_int("RETENTION_BATCH_SIZE", default=1000, minimum=1, maximum=10_000)
 # How long after a FORGET confirmation the erasure starts (the confirmation must be sent first).
 FORGET_ERASE_AFTER_SECONDS = env.get_float("FORGET_ERASE_AFTER_SECONDS", default=30.0, minimum=0.0, maximum=110.0)
+
+# --- Dashboard (cost estimate) ---------------------------------------------------------
+# Prices for the dashboard's cost estimate; 0 (the default) shows segments and minutes only.
+COST_PER_SEGMENT = env.get_float("COST_PER_SEGMENT", default=0.0, minimum=0.0)
+COST_PER_CALL_MINUTE = env.get_float("COST_PER_CALL_MINUTE", default=0.0, minimum=0.0)
+COST_CURRENCY = env.get_str(
+    "COST_CURRENCY", default="EUR", check=check_pattern(r"[A-Z]{3}", "a three-letter currency code such as EUR")
+)
 
 # --- Reminders --------------------------------------------------------------------------
 REMINDER_DEFAULT_TIME_ZONE = env.get_str("REMINDER_DEFAULT_TIME_ZONE", default="Europe/Brussels", check=check_time_zone)
@@ -453,6 +468,7 @@ LOGGING = {
         "conversation": {"level": LOG_LEVEL},
         "sms": {"level": LOG_LEVEL},
         "voice": {"level": LOG_LEVEL},
+        "dashboard": {"level": LOG_LEVEL},
         "project": {"level": LOG_LEVEL},
         "twilio": {"level": THIRD_PARTY_LOG_LEVEL},
         "urllib3": {"level": THIRD_PARTY_LOG_LEVEL},
