@@ -32,14 +32,13 @@ from dashboard.models import DailyCount
 from messaging.models import Message
 from messaging.twilio_errors import BAD_NUMBER_CODES, OPTED_OUT_CODES
 from reminders.models import ReminderPlan
+from voice.models import CallStep
 
 logger = logging.getLogger(__name__)
 
 Metric = DailyCount.Metric
 # Outcomes of outbound messages, in the order a message is counted in the first that fits.
 OUTCOMES = ("opted-out", "undeliverable", "delivered", "failed")
-# A call's length, once calls have one (the voice channel); without it, calls are counted only.
-CALL_DURATION_FIELDS = ("duration_seconds", "call_duration", "duration")
 
 
 def local_zone() -> ZoneInfo:
@@ -56,11 +55,6 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
 
 def local_today(now: datetime | None = None) -> date:
     return (now or timezone.now()).astimezone(local_zone()).date()
-
-
-def _call_duration_field() -> str | None:
-    names = {field.name for field in Message._meta.get_fields()}
-    return next((name for name in CALL_DURATION_FIELDS if name in names), None)
 
 
 def plan_channel_field() -> str | None:
@@ -135,9 +129,9 @@ def _message_counts(day: date, messages: QuerySet[Message]) -> list[DailyCount]:
     )
     calls = messages.filter(channel=Message.Channel.VOICE)
     rows += _rows(day, Metric.CALLS, calls.values("channel").annotate(n=Count("id")).order_by())
-    duration = _call_duration_field()
-    if duration:
-        rows += _rows(day, Metric.CALL_SECONDS, calls.values("channel").annotate(n=Sum(duration)).order_by())
+    # A call's length arrives with Twilio's final status callback, on the call's status step.
+    seconds = CallStep.objects.filter(call__in=calls).aggregate(n=Sum("duration_seconds"))
+    rows += _rows(day, Metric.CALL_SECONDS, [seconds], channel=Message.Channel.VOICE)
     return rows
 
 

@@ -21,6 +21,7 @@ from dashboard.models import DailyCount
 from messaging.models import Message
 from reminders import services as reminder_services
 from tests.support.people import make_contact, plan
+from voice.models import CallStep
 
 pytestmark = pytest.mark.django_db
 
@@ -139,6 +140,20 @@ def test_it_counts_segments_handed_to_twilio_and_prices_them(known_day: None, se
     assert chart["series"]["segments"] == [0, 8]  # 2 + 2 + 3 + 1; the failed and missed reminders never left
     assert chart["cost"] == [0, 0.4]
     assert (chart["total"], chart["currency"]) == (0.4, "EUR")
+
+
+def test_it_counts_call_minutes_from_twilios_final_status_and_prices_them(known_day: None, settings: Any) -> None:
+    settings.COST_PER_SEGMENT = 0
+    settings.COST_PER_CALL_MINUTE = 0.10
+    call = Message.objects.get(channel="voice")
+    CallStep.objects.create(call=call, sequence=1, where=CallStep.Where.START)
+    CallStep.objects.create(call=call, sequence=2, where=CallStep.Where.STATUS, heard="completed", duration_seconds=150)
+    services.daily_counts_compute(day=DAY)
+
+    chart = selectors.chart_costs(period())
+
+    assert chart["series"]["call minutes"] == [0, 2.5]
+    assert chart["cost"][1] == pytest.approx(0.25)
 
 
 def test_it_takes_todays_subscribers_and_keeps_yesterdays_snapshot() -> None:
