@@ -269,6 +269,9 @@ REMINDER_QUIET_HOURS = env.get_str(
     "REMINDER_QUIET_HOURS", default="21:00-08:00", check=check_pattern(r"\d{2}:\d{2}-\d{2}:\d{2}", "HH:MM-HH:MM")
 )
 REMINDER_DEFAULT_TIMES = env.get_str("REMINDER_DEFAULT_TIMES", default="09:00 13:00 17:00", check=check_times)
+# REMIND alone: each contact's default times move by a fixed number of minutes within this
+# window (20: 08:50-09:10 for 09:00), so that the defaults do not make one wave per time.
+REMINDER_DEFAULT_SPREAD_MINUTES = env.get_int("REMINDER_DEFAULT_SPREAD_MINUTES", default=20, minimum=0, maximum=120)
 REMINDER_MAX_TIMES = env.get_int("REMINDER_MAX_TIMES", default=6, minimum=1, maximum=24)
 REMINDER_GRACE_MINUTES = env.get_float("REMINDER_GRACE_MINUTES", default=15.0, minimum=0.0, maximum=120.0)
 REMINDER_PAUSE_MAX_DAYS = env.get_int("REMINDER_PAUSE_MAX_DAYS", default=365, minimum=1)
