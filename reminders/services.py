@@ -241,7 +241,8 @@ def reminders_subscribe(*, contact: Contact, text: str, now: datetime | None = N
     if checked.problem:
         return checked.problem
     current = plan_of(contact)
-    times = checked.times or (tuple(plan_times(current)) if current and current.has_reminders else default_times_for(contact))
+    chosen = tuple(plan_times(current)) if current and current.has_reminders else default_times_for(contact)
+    times = checked.times or chosen
     plan = reminders_set_times(contact=contact, times=times, now=now)
     return _reminders_on(contact, plan)
 
