@@ -32,3 +32,23 @@ def inbound_sms_params(
 def twilio_signature(url: str, params: dict[str, str], *, auth_token: str) -> str:
     """X-Twilio-Signature for a POST of `params` to `url`, as Twilio computes it."""
     return str(RequestValidator(auth_token).compute_signature(url, params))
+
+
+# --- The try-it phone -----------------------------------------------------------------------
+# The browser's phone (tryit) texts from numbers in this block: Belgian in form (so replies
+# follow the Belgian rules: Belgian time, the languages' priority) but in a range that no
+# operator has been given (phonenumbers calls them possible, not valid), so nobody owns one.
+# Every message to such a number goes to the simulator backend, never to Twilio, whatever
+# sends it: a reply, a reminder, an advisory.
+SIMULATED_PREFIX = "+32400"
+# A SID that says "simulated" at a glance: real Twilio SIDs are random hex.
+SIMULATED_SID_PREFIX = "SM00000000"
+
+
+def is_simulated_number(number: str) -> bool:
+    return number.startswith(SIMULATED_PREFIX)
+
+
+def simulated_number(seed: int) -> str:
+    """The simulated phone number for a seed (an admin's id, a visitor's session): +32400xxxxxx."""
+    return f"{SIMULATED_PREFIX}{seed % 1_000_000:06d}"

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "contacts",
     "reminders",
     "messaging",
+    "tryit",
 ]
 
 MIDDLEWARE = [
@@ -367,6 +368,9 @@ ADMIN_URL = env.get_str(
     default="/admin/",
     check=check_pattern(r"/([A-Za-z0-9_-]+/)+", "a path such as /admin/ (letters, digits, - and _, slashes around)"),
 )
+# The try-it phone (tryit) without signing in, at /try/: for the embedded default only. The
+# admin's own try-it page (ADMIN_URL + "try/") is always there for staff.
+TRY_IT_PUBLIC = env.get_bool("TRY_IT_PUBLIC", default=DEBUG)
 # Staff who set up an authenticator app (TOTP) must use it; superusers must have one when this is on.
 ADMIN_REQUIRE_2FA = env.get_bool("ADMIN_REQUIRE_2FA", default=False)
 OTP_TOTP_ISSUER = env.get_str("OTP_TOTP_ISSUER", default="Leg cramps SMS")

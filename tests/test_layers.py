@@ -11,7 +11,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("advice", "messaging", "reminders", "contacts", "voice", "project")
+APPS = ("advice", "messaging", "reminders", "contacts", "voice", "tryit", "project")
 
 # Debt, to be paid by the channel-neutral core (issue 9): `messaging` and `reminders` still
 # import each other (the outbound pipeline enforces reminder rules, the conversation sets

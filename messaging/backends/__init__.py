@@ -1,7 +1,8 @@
 """SMS backends: one interface, the way Django's email backends work.
 
 `get_backend()` returns the configured backend (settings.SMS_BACKEND): `twilio` in
-production, `console` in development, `locmem` in tests.
+production, `console` in development, `locmem` in tests; behind the simulator's router, so
+that messages to the try-it phone's numbers never reach it (backends/simulator.py).
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ __all__ = ["OutgoingSms", "SendError", "SmsBackend", "Submitted", "get_backend"]
 
 @lru_cache(maxsize=4)
 def _backend(name: str) -> SmsBackend:
+    from messaging.backends.simulator import SimulatorRouter
+
     backend_class = import_string(settings.SMS_BACKENDS[name])
-    return backend_class()  # type: ignore[no-any-return]
+    return SimulatorRouter(backend_class())
 
 
 def get_backend() -> SmsBackend:
