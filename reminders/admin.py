@@ -38,6 +38,7 @@ from messaging import privacy
 from messaging.models import Message
 from messaging.tasks import queue, twilio_delete
 from reminders import advisories, services
+from reminders.advisory_preview import advisory_preview
 from reminders.models import Broadcast
 from reminders.schedule import format_time
 
@@ -288,6 +289,22 @@ class BroadcastAdmin(admin.ModelAdmin[Broadcast]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Broadcast | None = None) -> bool:
         return False
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None) -> Any:
+        """Choosing a topic shows what will be sent, to how many, first; "Send" (_confirm) sends it."""
+        if request.method == "POST" and "_confirm" not in request.POST:
+            form = BroadcastForm(request.POST)
+            if form.is_valid() and self.has_add_permission(request):
+                topic = form.cleaned_data["topic"]
+                context = {
+                    **self.admin_site.each_context(request),
+                    "opts": self.opts,
+                    "title": _("Before sending: %(topic)s") % {"topic": topic},
+                    "topic": topic,
+                    "preview": advisory_preview(topic=topic),
+                }
+                return TemplateResponse(request, "admin/reminders/broadcast/preview.html", context)
+        return super().add_view(request, form_url, extra_context)
 
     def save_model(self, request: HttpRequest, obj: Broadcast, form: Any, change: bool) -> None:
         if change:
