@@ -421,13 +421,14 @@ LOGGING = {
     "filters": {
         "redact_numbers": {"()": "project.logfilters.RedactPhoneNumbers"},
         "drop_query_strings": {"()": "project.logfilters.DropQueryStrings"},
+        "quiet_routine_tasks": {"()": "project.logfilters.QuietRoutineTasks"},
     },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["drop_query_strings", "redact_numbers"],
+            "filters": ["quiet_routine_tasks", "drop_query_strings", "redact_numbers"],
         }
     },
     "root": {"handlers": ["console"], "level": "WARNING"},
@@ -436,6 +437,12 @@ LOGGING = {
         "reminders": {"level": LOG_LEVEL},
         "messaging": {"level": LOG_LEVEL},
         "project": {"level": LOG_LEVEL},
+        # Django's own default handler for "django" would print each of its lines a second
+        # time (a request's warning, the autoreloader) beside this one, in another format.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # runserver prints every request, a 404 included (django.server): in development the
+        # same 404 or 403 is not printed a second time as a warning of its own; errors are.
+        "django.request": {"level": "ERROR" if DEBUG else "WARNING"},
         "twilio": {"level": THIRD_PARTY_LOG_LEVEL},
         "urllib3": {"level": THIRD_PARTY_LOG_LEVEL},
         # runserver's request lines: through the console handler (its filters), not Django's own.
