@@ -87,4 +87,5 @@ def _note(row: Message) -> str:
     if row.direction == Message.Direction.INBOUND:
         return row.note
     simulated = (row.provider_sid or "").startswith(SIMULATED_SID_PREFIX)
-    return f"{row.get_purpose_display()}: {gettext('simulated, not sent') if simulated else row.get_state_display()}"
+    state = gettext("simulated, not sent") if simulated else row.get_state_display()
+    return f"{row.get_purpose_display()}: {state}"
