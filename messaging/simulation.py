@@ -41,8 +41,9 @@ def twilio_signature(url: str, params: dict[str, str], *, auth_token: str) -> st
 # Every message to such a number goes to the simulator backend, never to Twilio, whatever
 # sends it: a reply, a reminder, an advisory.
 SIMULATED_PREFIX = "+32400"
-# A SID that says "simulated" at a glance: real Twilio SIDs are random hex.
-SIMULATED_SID_PREFIX = "SM00000000"
+# The simulator's SIDs: "SMtryit" and hex, a shape Twilio never gives (its SIDs are SM and
+# 32 hex digits), so a simulated record is known by its SID alone, and never deleted at Twilio.
+SIMULATED_SID_PREFIX = "SMtryit"
 
 
 def is_simulated_number(number: str) -> bool:
