@@ -376,7 +376,9 @@ def test_an_advisory_sends_the_published_text_while_a_draft_waits(
     operator = logged_in(member("olga", "operators"))
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = operator.post("/admin/reminders/broadcast/add/", {"topic": Topic.objects.get(slug="heat").pk})
+        response = operator.post(
+            "/admin/reminders/broadcast/add/", {"topic": Topic.objects.get(slug="heat").pk, "_confirm": "1"}
+        )
 
     assert response.status_code == 302
     assert [m.body for m in outbox] == [heat.sms_text]
