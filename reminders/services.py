@@ -241,8 +241,9 @@ def reminders_subscribe(*, contact: Contact, text: str, now: datetime | None = N
     if checked.problem:
         return checked.problem
     current = plan_of(contact)
-    chosen = tuple(plan_times(current)) if current and current.has_reminders else default_times_for(contact)
-    times = checked.times or chosen
+    # No times given: keep the ones they have, else their spread defaults.
+    kept_or_default = tuple(plan_times(current)) if current and current.has_reminders else default_times_for(contact)
+    times = checked.times or kept_or_default
     plan = reminders_set_times(contact=contact, times=times, now=now)
     return _reminders_on(contact, plan)
 
