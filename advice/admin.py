@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import QuerySet
 from django.forms import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -27,10 +26,10 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from advice import review
+from advice import previews, review
+from advice.encoding import GSM7_BASIC, GSM7_EXTENDED, fill_placeholders, render_sms_text, sms_size, split_segments
 from advice.models import Keyword, Language, Passage, Source, TextDraft, Topic, TopicTranslation
 from advice.voice import SAY_MAX_CHARACTERS, needs_voice_text, placeholders, spoken_seconds
-from messaging.encoding import GSM7_BASIC, GSM7_EXTENDED, render_sms_text, sms_size, split_segments
 
 if TYPE_CHECKING:
     HistoryAdmin = admin.ModelAdmin
@@ -115,8 +114,6 @@ PREVIEW_VALUES = {
 
 def preview_body(text: str, language: str) -> str:
     """The exact message a person receives: placeholders filled with examples, rendered as sent."""
-    from messaging.services import fill_placeholders  # the one filling rule the senders use
-
     params = dict(PREVIEW_VALUES)
     zone = TopicTranslation.objects.filter(topic__slug=Topic.ZONE_LOCAL, language_id=language).first()
     params["zone"] = zone.sms_text if zone else "Belgian time"
@@ -642,12 +639,10 @@ class ReviewForm(forms.ModelForm[TextDraft]):
         fields = ["comment"]
 
     def clean_test_number(self) -> str:
-        from contacts.phone import to_e164
-
         raw = str(self.cleaned_data.get("test_number") or "").strip()
         if "_send_test" not in self.data:
             return raw
-        number = to_e164(raw) if raw else None
+        number = previews.preview_sender().number(raw) if raw else None
         if number is None:
             raise ValidationError(gettext("Enter your phone number, such as +32470123456."), code="test_number")
         return number
@@ -769,17 +764,13 @@ class TextDraftAdmin(admin.ModelAdmin[TextDraft]):
 
     def save_model(self, request: HttpRequest, obj: TextDraft, form: Any, change: bool) -> None:
         if "_send_test" in request.POST:
-            from messaging import services as messaging_services
-            from messaging import tasks
-
             language = obj.translation.language_id
-            message = messaging_services.preview_record(
+            previews.preview_sender().send(
                 phone_number=form.cleaned_data["test_number"],
                 body=preview_body(obj.sms_text, language),
                 language=language,
                 topic=obj.translation.topic,
             )
-            transaction.on_commit(lambda: tasks.queue(tasks.send_message, message.pk))
             messages.info(request, gettext("Sent to your phone: it arrives as a person would receive it."))
         elif "_approve" in request.POST:
             review.draft_approve(draft=obj, reviewer=request.user)

@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 
 from contacts.admin import sees_personal_data
 from contacts.phone import masked
-from messaging import services, tasks
+from messaging import outbound, tasks
 from messaging.models import BULK_PURPOSES, Message, ProviderDeletion
 from messaging.simulation import SIMULATED_PREFIX
 
@@ -101,7 +101,7 @@ class MessageAdmin(admin.ModelAdmin[Message]):
 
     @admin.action(description=_("Retry sending (messages that gave up)"), permissions=["retry"])
     def retry_sending(self, request: HttpRequest, queryset: QuerySet[Message]) -> None:
-        retried = services.messages_retry(message_ids=queryset.values_list("pk", flat=True))
+        retried = outbound.messages_retry(message_ids=queryset.values_list("pk", flat=True))
         replies = list(
             Message.objects.filter(pk__in=retried).exclude(purpose__in=BULK_PURPOSES).values_list("pk", flat=True)
         )

@@ -12,7 +12,7 @@ import secrets
 
 from django.conf import settings
 
-from messaging.ratelimit import _client
+from messaging.redis import redis_client
 
 LEASE_SECONDS = 30
 KEY_PREFIX = "bulk-sender:"
@@ -34,7 +34,7 @@ return 0
 
 def acquire() -> str | None:
     """Take a free lease; returns "index:token", or None when all are held."""
-    client = _client(settings.REDIS_URL)
+    client = redis_client()
     token = secrets.token_hex(8)
     for index in range(settings.SMS_BULK_SENDERS):
         if client.set(f"{KEY_PREFIX}{index}", token, nx=True, ex=LEASE_SECONDS):
@@ -45,10 +45,10 @@ def acquire() -> str | None:
 def renew(lease: str) -> bool:
     """Keep a lease this sender holds; False if it expired and someone else took it."""
     index, token = lease.split(":", 1)
-    client = _client(settings.REDIS_URL)
+    client = redis_client()
     return bool(client.eval(_RENEW, 1, f"{KEY_PREFIX}{index}", token, LEASE_SECONDS * 1000))
 
 
 def release(lease: str) -> None:
     index, token = lease.split(":", 1)
-    _client(settings.REDIS_URL).eval(_RELEASE, 1, f"{KEY_PREFIX}{index}", token)
+    redis_client().eval(_RELEASE, 1, f"{KEY_PREFIX}{index}", token)

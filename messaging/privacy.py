@@ -24,6 +24,7 @@ from contacts.models import Contact
 from contacts.suppression import suppression_add, suppression_clear
 from messaging.backends import SendError, get_backend
 from messaging.models import Message, ProviderDeletion
+from messaging.outbound import retry_delay
 from reminders import services as reminder_services
 
 logger = logging.getLogger(__name__)
@@ -189,7 +190,7 @@ def provider_deletions_run(*, now: datetime | None = None, limit: int = 100) -> 
         except SendError as error:
             failed += 1
             attempts = row.attempts + 1
-            delay = _retry_delay(attempts)
+            delay = retry_delay(attempts)
             ProviderDeletion.objects.filter(pk=row.pk).update(
                 attempts=attempts, next_attempt_at=now + timedelta(seconds=delay), last_error=error.message[:300]
             )
@@ -208,12 +209,6 @@ def provider_deletions_run(*, now: datetime | None = None, limit: int = 100) -> 
     if deleted or failed:
         logger.info("Twilio records: %s deleted, %s to try again", deleted, failed)
     return Deletions(deleted, failed, next_due_in)
-
-
-def _retry_delay(attempts: int) -> float:
-    from messaging.services import retry_delay
-
-    return retry_delay(attempts)
 
 
 # --- Export -------------------------------------------------------------------------------

@@ -16,8 +16,8 @@ tests/test_content_budget.py holds them to their segment budget.
 from __future__ import annotations
 
 from advice import selectors as advice_selectors
+from advice.encoding import render_sms_text
 from advice.models import Topic
-from messaging.encoding import render_sms_text
 
 # Never carry the line: FORGET's confirmation, and texts that are never a reply by themselves.
 WITHOUT_NOTICE = frozenset({Topic.FORGOTTEN, Topic.ZONE_LOCAL, Topic.PRIVACY_NOTICE})

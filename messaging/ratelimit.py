@@ -16,12 +16,11 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 
 import redis
 from django.conf import settings
-from redis.backoff import NoBackoff
-from redis.retry import Retry
+
+from messaging.redis import redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -68,17 +67,9 @@ def unlimited() -> Reservation:
     return Reservation(start=0.0, interval=0.0, count=0)
 
 
-@lru_cache(maxsize=8)
-def _client(url: str) -> redis.Redis:  # one pool per process
-    # Short timeouts and no retries (redis-py retries three times by default): a reply counts
-    # against the rate without ever waiting for it, and a bulk sender whose reservation fails
-    # hands its batch back; neither may hang on a Redis that accepts connections and never answers.
-    return redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5, retry=Retry(NoBackoff(), 0))
-
-
 def _reserve(sender: str, count: int, rate: float) -> float:
     """Seconds until the first of `count` slots reserved for `sender`."""
-    client = _client(settings.REDIS_URL)
+    client = redis_client()
     micros = client.eval(_RESERVE, 1, KEY_PREFIX + sender, int(1_000_000 / rate), count)
     return int(micros) / 1_000_000
 

@@ -1,14 +1,12 @@
-"""Message services: recording inbound SMS, answering them, sending, status callbacks, sweeping.
+"""Message services: recording inbound SMS, answering them, status callbacks, sweeping.
+Sending, for replies as for everything else, is messaging.outbound's.
 
 Exactly-once rests on the database, not on Celery:
 - an inbound message is unique on Twilio's MessageSid, so a webhook replay is a no-op;
 - an inbound message has at most one reply (a unique constraint), so processing it twice
   cannot answer twice;
-- a send is claimed before Twilio is called: a reply is created already claimed (`sending`)
-  by the worker that decided it; a retry claims its row with a conditional UPDATE
-  (pending -> sending); so two workers never send the same row;
-- an attempt that may have reached Twilio (a timeout, a 5xx, a worker that died mid-send)
-  marks the row `uncertain`, and the next attempt asks Twilio before sending again.
+- a reply is created already claimed (`sending`) by the worker that decided it, which
+  delivers it once this commits (messaging.outbound.deliver).
 
 Failure is contained to one message: an inbound message whose handling raises (or kills
 its worker) is tried at most INBOUND_MAX_ATTEMPTS times, then answered with the menu and
@@ -19,10 +17,9 @@ messages of one number per sweep.
 from __future__ import annotations
 
 import logging
-import random
 import re
 import traceback
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -34,21 +31,19 @@ from django.utils import timezone
 
 from advice import selectors as advice_selectors
 from advice.conversation import Decision, Effect, decide
+from advice.encoding import UNFILLED_PLACEHOLDER, fill_placeholders, render_sms_text
 from advice.models import Topic
 from contacts import services as contact_services
 from contacts.models import Contact
 from contacts.phone import language_for_number, masked, to_e164
-from messaging import privacy, privacy_notice, queries, ratelimit, twilio_ids
-from messaging.backends import OutgoingSms, SendError, get_backend
-from messaging.encoding import render_sms_text, sms_size
+from messaging import outbound, privacy, privacy_notice, queries, recipients, twilio_ids
 from messaging.models import BULK_PURPOSES, PROVIDER_STATUS_RANK, Message
 from messaging.rows import insert_row, save_fields
-from messaging.twilio_errors import Outcome, classify
+from messaging.twilio_errors import classify
 from reminders import services as reminder_services
 
 logger = logging.getLogger(__name__)
 
-STATUS_CALLBACK_PATH = "/twilio/sms/status/"
 MAX_STORED_VALUE = 10_000  # characters kept of any one webhook parameter
 # Handling one inbound message again after a failure helps when the failure was passing
 # (a lost database connection, a deadlock); a failure that repeats is a bug or poison
@@ -131,7 +126,7 @@ def inbound_sms_record(*, params: Mapping[str, str]) -> InboundRecorded:
 
 @dataclass(frozen=True)
 class InboundHandled:
-    reply: Message | None  # claimed for sending: `message_deliver` it
+    reply: Message | None  # claimed for sending: `outbound.deliver` it
     retry_in: float | None = None  # seconds until handling should be tried again
 
 
@@ -152,14 +147,14 @@ def inbound_sms_process(*, message_id: int) -> InboundHandled:
     except Exception as error:
         if attempt >= INBOUND_MAX_ATTEMPTS:
             return InboundHandled(_inbound_give_up(message_id, attempts=attempt, error=error))
-        delay = retry_delay(attempt)
+        delay = outbound.retry_delay(attempt)
         # The exception's text may quote the message or the number: its type and place only.
         logger.warning(
             "inbound message %s: attempt %s of %s failed (%s), retrying in %.1f s",
             message_id,
             attempt,
             INBOUND_MAX_ATTEMPTS,
-            _where(error),
+            outbound.error_place(error),
             delay,
         )
         return InboundHandled(None, retry_in=delay)
@@ -180,18 +175,9 @@ def _inbound_attempt_start(message_id: int) -> int | None:
     return int(row[0]) if row else None
 
 
-def _where(error: BaseException) -> str:
-    """An exception's type and the line that raised it, without its text (which may hold personal data)."""
-    frames = traceback.extract_tb(error.__traceback__)
-    if not frames:
-        return type(error).__name__
-    last = frames[-1]
-    return f"{type(error).__name__} at {last.filename.rsplit('/', 1)[-1]}:{last.lineno} in {last.name}"
-
-
 def _inbound_give_up(message_id: int, *, attempts: int, error: BaseException | None) -> Message | None:
     """Answer with the menu (unless opted out or over the hourly cap) and record the message as failed."""
-    cause = _where(error) if error is not None else "earlier attempts never finished (their worker died)"
+    cause = outbound.error_place(error) if error is not None else "earlier attempts never finished (their worker died)"
     note = f"could not be handled after {attempts} attempts ({cause})"
     reply = None
     try:
@@ -214,7 +200,7 @@ def _inbound_give_up(message_id: int, *, attempts: int, error: BaseException | N
             inbound.save(update_fields=["contact", "state", "language", "note", "updated_at"])
     except Exception as fallback_error:
         # Not even the menu could be made: record the failure alone, so it is not tried again.
-        inbound_note = f"{note}; the menu failed too ({_where(fallback_error)})"
+        inbound_note = f"{note}; the menu failed too ({outbound.error_place(fallback_error)})"
         Message.objects.filter(pk=message_id, state=Message.State.RECEIVED).update(
             state=Message.State.FAILED, note=inbound_note[:300], updated_at=timezone.now()
         )
@@ -234,7 +220,7 @@ def _inbound_give_up(message_id: int, *, attempts: int, error: BaseException | N
 def inbound_sms_handle(*, message_id: int) -> Message | None:
     """Understand one recorded inbound SMS, apply what it asks, and create its reply.
 
-    Returns the reply, already claimed for sending (`message_deliver` it once this has
+    Returns the reply, already claimed for sending (`outbound.deliver` it once this has
     committed), or None when nothing is sent. Safe to run twice: the second run finds the
     message handled.
     """
@@ -308,16 +294,6 @@ def _apply(decision: Decision, contact: Contact, body: str) -> reminder_services
     return reminder_services.Reply(decision.reply_topic)
 
 
-UNFILLED_PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
-
-
-def fill_placeholders(text: str, params: Mapping[str, str]) -> str:
-    """Put the values into a service message's {placeholders}; other braces stay as written."""
-    for name, value in params.items():
-        text = text.replace("{" + name + "}", value)
-    return text
-
-
 def _create_reply(
     inbound: Message,
     contact: Contact,
@@ -358,16 +334,13 @@ def _create_reply(
         logger.error("the menu has unfilled %s: message %s not answered", unfilled, inbound.pk)
         return None
     body = privacy_notice.with_privacy_notice(body, text.language, topic=answer.topic, first_reply=new_number)
-    size = sms_size(body)
     # Created claimed by this worker, which sends it as soon as this commits. If the worker
     # dies first, the sweeper finds a stale claim and asks Twilio before sending.
-    reply = Message(
-        direction=Message.Direction.OUTBOUND,
-        channel=Message.Channel.SMS,
+    reply = outbound.message_new(
         purpose=Message.Purpose.OPT_OUT_CONFIRMATION if decision.is_opt_out_confirmation else Message.Purpose.REPLY,
         contact=contact,
         phone_number=contact.phone_number,
-        service_number=_reply_sender(inbound),
+        sender=outbound.sender_for(texted=inbound.service_number),
         body=body,
         language=text.language,
         topic=text.topic,
@@ -375,8 +348,6 @@ def _create_reply(
         state=Message.State.SENDING,
         claimed_at=timezone.now(),
         attempts=1,
-        encoding=size.encoding,
-        segments=size.segments,
     )
     insert_row(reply)
     return reply
@@ -398,264 +369,14 @@ def _replies_last_hour(contact: Contact) -> int:
     return queries.replies_count_since(contact.pk, timezone.now() - timedelta(hours=1))
 
 
-def _reply_sender(inbound: Message) -> str:
-    """Answer from the number the person texted, so the conversation stays in one thread."""
-    if settings.TWILIO_MESSAGING_SERVICE_SID:
-        return ""
-    ours = to_e164(inbound.service_number) if inbound.service_number.startswith("+") else None
-    return ours or settings.TWILIO_FROM_NUMBER
-
-
-def preview_record(*, phone_number: str, body: str, language: str, topic: Topic | None) -> Message:
-    """A draft's exact message, for a reviewer's own phone: a row like any other, sent by the worker.
-
-    The caller queues `send_message` once this commits.
-    """
-    size = sms_size(body)
-    return Message.objects.create(
-        direction=Message.Direction.OUTBOUND,
-        channel=Message.Channel.SMS,
-        purpose=Message.Purpose.PREVIEW,
-        phone_number=phone_number,
-        service_number="" if settings.TWILIO_MESSAGING_SERVICE_SID else settings.TWILIO_FROM_NUMBER,
-        body=body,
-        language=language,
-        topic=topic,
-        state=Message.State.PENDING,
-        encoding=size.encoding,
-        segments=size.segments,
-    )
-
-
-# --- Outbound -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SendResult:
-    state: str  # the row's state afterwards, or "skipped" when it was not ours to send
-    retry_in: float | None = None  # seconds until the next attempt, when one is scheduled
-
-
-def status_callback_url(message: Message) -> str:
-    # Our id rides along, so a callback can find the row even before its SID is saved.
-    return f"{settings.PUBLIC_BASE_URL}{STATUS_CALLBACK_PATH}?m={message.pk}"
-
-
-def message_send(*, message_id: int) -> SendResult:
-    """Hand one pending outbound message to the SMS backend, at most once per claim."""
-    now = timezone.now()
-    claimed = (
-        Message.objects.filter(pk=message_id, direction=Message.Direction.OUTBOUND, state=Message.State.PENDING)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .update(state=Message.State.SENDING, claimed_at=now, attempts=F("attempts") + 1, updated_at=now)
-    )
-    if not claimed:
-        return SendResult("skipped")
-    return message_deliver(message=Message.objects.select_related("contact").get(pk=message_id))
-
-
-def message_deliver(*, message: Message) -> SendResult:
-    """Send a message this worker has claimed (state `sending`): once, or classify the failure."""
-    refusal = _refusal(message)
-    if refusal:
-        return record_final(message, Message.State.CANCELLED, note=refusal)
-
-    sms = OutgoingSms(
-        to=message.phone_number,
-        body=message.body,
-        sender=message.service_number,
-        status_callback=status_callback_url(message),
-    )
-    backend = get_backend()
-    if message.purpose not in BULK_PURPOSES:
-        # A reply never waits for the rate limit, but it uses up a slot of the sender's rate.
-        ratelimit.take_now(ratelimit.sender_key(message.service_number))
-    try:
-        if message.uncertain:
-            try:
-                earlier = backend.find_submitted(sms, since=message.created_at)
-            except SendError as error:
-                return record_failed_lookup(message, error)
-            if earlier is not None:
-                logger.info(
-                    "message %s: an earlier attempt reached Twilio as %s; not sent again", message.pk, earlier.sid
-                )
-                return record_submitted(message, earlier.sid, earlier.status)
-        submitted = backend.send_sms(sms)
-    except SendError as error:
-        return record_failed_attempt(message, error)
-    except Exception as error:
-        # A bug, not Twilio: it may have struck after the request left, so ask before resending.
-        unexpected = SendError(f"unexpected {_where(error)}", outcome=Outcome.RETRY, uncertain=True)
-        return record_failed_attempt(message, unexpected)
-    return record_submitted(message, submitted.sid, submitted.status)
-
-
-def _refusal(message: Message) -> str:
-    """Why this message must not go out now, if it must not."""
-    contact = message.contact
-    if contact is None:
-        return ""
-    if contact.sms_undeliverable_at is not None:
-        return f"not sent: the number is undeliverable ({contact.sms_undeliverable_reason})"
-    if contact.sms_opted_out and message.purpose != Message.Purpose.OPT_OUT_CONFIRMATION:
-        return "not sent: the number has opted out"
-    return ""
-
-
-def record_submitted(message: Message, sid: str, status: str) -> SendResult:
-    queries.submitted_set(message.pk, sid=sid, status=status, lower=lower_statuses(status), now=timezone.now())
-    logger.info("message %s to %s accepted as %s (%s)", message.pk, masked(message.phone_number), sid, status)
-    return SendResult(Message.State.SUBMITTED)
-
-
-def record_failed_attempt(message: Message, error: SendError) -> SendResult:
-    code = f" (error {error.code})" if error.code else ""
-    if error.outcome == Outcome.OPTED_OUT:
-        if message.contact_id:
-            contact_services.contact_opt_out_by_id(
-                contact_id=message.contact_id, channel="sms", source=Contact.OptOutSource.CARRIER
-            )
-        return record_final(message, Message.State.FAILED, error=error, note=f"the number opted out at Twilio{code}")
-    if error.outcome == Outcome.BAD_NUMBER:
-        if message.contact_id:
-            contact_services.contact_mark_undeliverable(
-                contact_id=message.contact_id, channel="sms", reason=f"Twilio error {error.code}: {error.message}"
-            )
-        return record_final(message, Message.State.FAILED, error=error, note=f"the number cannot receive SMS{code}")
-    if error.outcome == Outcome.FAILED:
-        logger.error("message %s cannot be sent: %s", message.pk, error.message)
-        return record_final(message, Message.State.FAILED, error=error, note=f"Twilio refused the message{code}")
-
-    uncertain = message.uncertain or error.uncertain
-    waited = _retry_window_used(message)
-    if message.attempts >= settings.SMS_SEND_MAX_ATTEMPTS and waited >= _retry_window():
-        return _give_up(message, error, uncertain=uncertain, waited=waited)
-    return _retry_later(message, error, uncertain=uncertain, waited=waited)
-
-
-def record_failed_lookup(message: Message, error: SendError) -> SendResult:
-    """Twilio could not be asked whether an earlier attempt reached it: nothing was sent.
-
-    Not a send attempt (the claim counted one: it is given back), so an outage that fails
-    the look-ups too does not use up the count; the retry window still bounds it.
-    """
-    Message.objects.filter(pk=message.pk, state=Message.State.SENDING).update(attempts=F("attempts") - 1)
-    message.attempts -= 1
-    waited = _retry_window_used(message)
-    if waited >= _retry_window():
-        return _give_up(message, error, uncertain=True, waited=waited)
-    return _retry_later(message, error, uncertain=True, waited=waited)
-
-
-def _retry_window() -> timedelta:
-    return timedelta(minutes=settings.SMS_RETRY_WINDOW_MINUTES)
-
-
-def _retry_window_used(message: Message) -> timedelta:
-    return timezone.now() - (message.retrying_since or message.created_at)
-
-
-def _retry_later(message: Message, error: SendError, *, uncertain: bool, waited: timedelta) -> SendResult:
-    code = f" (error {error.code})" if error.code else ""
-    delay = retry_delay(message.attempts, waited=waited.total_seconds())
-    now = timezone.now()
-    Message.objects.filter(pk=message.pk, state=Message.State.SENDING).update(
-        state=Message.State.PENDING,
-        next_attempt_at=now + timedelta(seconds=delay),
-        uncertain=uncertain,
-        error_code=error.code,
-        error_message=error.message[:500],
-        updated_at=now,
-    )
-    logger.warning(
-        "message %s after %s attempt(s) in %.0f s failed%s, retrying in %.1f s%s: %s",
-        message.pk,
-        message.attempts,
-        waited.total_seconds(),
-        code,
-        delay,
-        " (Twilio is asked first)" if uncertain else "",
-        error.message,
-    )
-    return SendResult(Message.State.PENDING, retry_in=delay)
-
-
-def _give_up(message: Message, error: SendError, *, uncertain: bool, waited: timedelta) -> SendResult:
-    code = f" (error {error.code})" if error.code else ""
-    minutes = waited.total_seconds() / 60
-    note = f"gave up after {message.attempts} attempt(s) in {minutes:.0f} min{code}: retry it from the admin"
-    logger.error("message %s %s: %s", message.pk, note, error.message)
-    return record_final(message, Message.State.GAVE_UP, error=error, uncertain=uncertain, note=note)
-
-
-def retry_delay(attempts: int, *, waited: float = 0.0) -> float:
-    """Exponential backoff with jitter: half the step fixed, half random, capped.
-
-    The step doubles with each attempt, and is at least half the time already waited, so
-    retries that are not attempts (failed look-ups) back off as well.
-    """
-    step = settings.SMS_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
-    step = min(float(settings.SMS_RETRY_MAX_SECONDS), max(step, waited / 2))
-    return float(step / 2 + random.uniform(0, step / 2))
-
-
-def messages_retry(*, message_ids: Iterable[int]) -> list[int]:
-    """Give outgoing messages that gave up a new retry window (an admin's retry after an outage).
-
-    Returns the ids retried. An attempt that may have reached Twilio stays `uncertain`, so the
-    retry asks Twilio before sending: a retry never sends a message twice.
-    """
-    now = timezone.now()
-    with transaction.atomic():
-        ids = list(
-            Message.objects.select_for_update()
-            .filter(pk__in=list(message_ids), direction=Message.Direction.OUTBOUND, state=Message.State.GAVE_UP)
-            .values_list("pk", flat=True)
-        )
-        Message.objects.filter(pk__in=ids).update(
-            state=Message.State.PENDING,
-            attempts=0,
-            next_attempt_at=None,
-            retrying_since=now,
-            note="retried from the admin",
-            updated_at=now,
-        )
-    if ids:
-        logger.info("%s message(s) that gave up are retried: %s", len(ids), ids[:20])
-    return ids
-
-
-def record_final(
-    message: Message, state: str, *, note: str, error: SendError | None = None, uncertain: bool = False
-) -> SendResult:
-    Message.objects.filter(pk=message.pk).update(
-        state=state,
-        note=note[:300],
-        uncertain=uncertain,
-        next_attempt_at=None,
-        error_code=error.code if error else None,
-        error_message=error.message[:500] if error else "",
-        updated_at=timezone.now(),
-    )
-    if state == Message.State.CANCELLED:
-        logger.info("message %s %s", message.pk, note)
-    return SendResult(state)
-
-
 # --- Status callbacks ---------------------------------------------------------------------
-
-
-def lower_statuses(status: str) -> list[str]:
-    rank = PROVIDER_STATUS_RANK.get(status, 0)
-    return ["", *(name for name, r in PROVIDER_STATUS_RANK.items() if r < rank)]
 
 
 def _advance_status(rows: QuerySet[Message], status: str) -> int:
     """Move Twilio's status forward only: a late 'sent' never overwrites 'delivered'."""
     if status not in PROVIDER_STATUS_RANK:
         return 0
-    return rows.filter(provider_status__in=lower_statuses(status)).update(
+    return rows.filter(provider_status__in=outbound.lower_statuses(status)).update(
         provider_status=status, updated_at=timezone.now()
     )
 
@@ -718,15 +439,7 @@ def _apply_status(sid: str, status: str, code: int | None, message_ref: str) -> 
     advanced = _advance_status(Message.objects.filter(pk=message.pk), status)
     if advanced and code is not None:
         Message.objects.filter(pk=message.pk).update(error_code=code, error_message=f"Twilio error {code}")
-        outcome = classify(code=code)
-        if message.contact_id and outcome == Outcome.OPTED_OUT:
-            contact_services.contact_opt_out_by_id(
-                contact_id=message.contact_id, channel="sms", source=Contact.OptOutSource.CARRIER
-            )
-        elif message.contact_id and outcome == Outcome.BAD_NUMBER:
-            contact_services.contact_mark_undeliverable(
-                contact_id=message.contact_id, channel="sms", reason=f"Twilio error {code} on delivery"
-            )
+        recipients.outcome_apply(message, classify(code=code), reason=f"Twilio error {code} on delivery")
     logger.info("message %s status %s%s", message.pk, status, "" if advanced else " (older than known: kept)")
     return True
 
@@ -769,8 +482,8 @@ def messages_sweep(*, now: datetime | None = None, limit: int = 500) -> Swept:
         .order_by(*oldest_first)
         .values_list("pk", flat=True)[:limit]
     )
-    # Scheduled messages are not queued one by one: bulk senders claim them (the reminder
-    # tick starts senders whenever some wait).
+    # Scheduled messages are not queued one by one: bulk senders claim them (beat's
+    # messaging.tasks.start_senders starts them whenever some wait).
     abandoned = list(
         Message.objects.filter(pk__in=abandoned)
         .exclude(purpose__in=BULK_PURPOSES)

@@ -14,7 +14,7 @@ from celery import shared_task
 from django.conf import settings
 from kombu.exceptions import OperationalError
 
-from messaging import bulk, leases, privacy, services
+from messaging import bulk, leases, outbound, privacy, services
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ def queue(task: Any, *args: Any, countdown: float | None = None) -> bool:
     return True
 
 
-def _retry_if_asked(result: services.SendResult, message_id: int) -> None:
+def _retry_if_asked(result: outbound.SendResult, message_id: int) -> None:
     if result.retry_in is not None:
         queue(send_message, message_id, countdown=result.retry_in)
 
@@ -43,12 +43,12 @@ def process_inbound(message_id: int) -> None:
         queue(process_inbound, message_id, countdown=handled.retry_in)
     if handled.reply is not None:
         # Sent here rather than queued, to save a round trip through the broker.
-        _retry_if_asked(services.message_deliver(message=handled.reply), handled.reply.pk)
+        _retry_if_asked(outbound.deliver(message=handled.reply), handled.reply.pk)
 
 
 @shared_task(name="messaging.tasks.send_message")
 def send_message(message_id: int) -> None:
-    _retry_if_asked(services.message_send(message_id=message_id), message_id)
+    _retry_if_asked(outbound.message_send(message_id=message_id), message_id)
 
 
 @shared_task(name="messaging.tasks.send_bulk")
@@ -68,7 +68,17 @@ def send_bulk(lease: str | None = None) -> None:
             return
         leases.release(lease)
     except redis.exceptions.RedisError as exc:
-        logger.error("bulk sender: Redis unavailable (%s); the next reminder tick starts again", exc)
+        logger.error("bulk sender: Redis unavailable (%s); beat's start_senders starts again", exc)
+
+
+@shared_task(name="messaging.tasks.start_senders")
+def start_senders() -> None:
+    """Beat, every SMS_BULK_START_SECONDS: start bulk senders when scheduled messages wait.
+
+    Whoever schedules messages (the reminder tick, an advisory's planning) only writes rows;
+    this is what starts sending them, and restarts it after a lost task or a Redis outage.
+    """
+    start_bulk_senders()
 
 
 def start_bulk_senders() -> int:
@@ -98,7 +108,7 @@ def forget_erase(inbound_id: int, attempt: int = 1) -> None:
     """Erase the number that texted FORGET once its confirmation is sent; then delete it at Twilio."""
     erased = privacy.contact_erase_after_forget(inbound_id=inbound_id)
     if not erased.done:
-        queue(forget_erase, inbound_id, attempt + 1, countdown=services.retry_delay(attempt))
+        queue(forget_erase, inbound_id, attempt + 1, countdown=outbound.retry_delay(attempt))
         return
     if erased.provider_sids:
         queue(twilio_delete)

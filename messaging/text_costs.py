@@ -21,10 +21,9 @@ from zoneinfo import available_timezones
 
 from django.conf import settings
 
+from advice.encoding import SmsSize, fill_placeholders, render_sms_text, sms_size
 from advice.models import Language, Topic, TopicTranslation
-from messaging.encoding import SmsSize, render_sms_text, sms_size
 from messaging.privacy_notice import can_carry_privacy_notice, with_privacy_notice
-from messaging.services import fill_placeholders
 from reminders.services import zone_city
 
 BUDGETS = {Topic.Kind.ADVICE: 3, Topic.Kind.REMINDER: 1, Topic.Kind.SYSTEM: 2}

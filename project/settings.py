@@ -168,6 +168,8 @@ CELERY_TASK_ROUTES = {
     "reminders.tasks.plan_advisory": {"queue": "bulk"},
 }
 REMINDER_TICK_SECONDS = env.get_float("REMINDER_TICK_SECONDS", default=15.0, minimum=1.0, maximum=60.0)
+# How often the channel layer looks for scheduled messages waiting and starts bulk senders.
+SMS_BULK_START_SECONDS = env.get_float("SMS_BULK_START_SECONDS", default=5.0, minimum=1.0, maximum=60.0)
 CELERY_BEAT_SCHEDULE = {
     "messaging-sweep": {
         "task": "messaging.tasks.sweep",
@@ -177,6 +179,13 @@ CELERY_BEAT_SCHEDULE = {
     "privacy-retention": {"task": "messaging.tasks.retention", "schedule": 3600.0},
     # Twilio records left to delete after an erasure (a lost task, a failed attempt).
     "privacy-twilio-delete": {"task": "messaging.tasks.twilio_delete", "schedule": 300.0},
+    # Bulk senders for whatever scheduled messages wait (reminders, advisories): whoever
+    # schedules them only writes rows.
+    "messaging-start-senders": {
+        "task": "messaging.tasks.start_senders",
+        "schedule": SMS_BULK_START_SECONDS,
+        "options": {"expires": SMS_BULK_START_SECONDS},
+    },
     "reminders-tick": {
         "task": "reminders.tasks.tick",
         "schedule": REMINDER_TICK_SECONDS,

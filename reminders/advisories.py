@@ -14,14 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from advice import selectors as advice_selectors
+from advice.encoding import render_sms_text
 from advice.models import Topic
-from messaging.encoding import render_sms_text, sms_size
+from messaging import outbound
 from messaging.models import Message
 from reminders.models import Broadcast, ReminderPlan
 
@@ -71,7 +71,7 @@ def advisory_plan(*, broadcast_id: int, max_chunks: int | None = None) -> int:
     """Create the advisory's messages; returns how many rows this call wrote (conflicts ignored)."""
     created = 0
     chunks = 0
-    texts: dict[str | None, tuple[str, str, str, int] | None] = {}
+    texts: dict[str | None, tuple[str, str] | None] = {}
     while max_chunks is None or chunks < max_chunks:
         with transaction.atomic():
             broadcast = (
@@ -93,7 +93,7 @@ def advisory_plan(*, broadcast_id: int, max_chunks: int | None = None) -> int:
                 logger.info("advisory %s planned: %s recipients", broadcast.pk, broadcast.total)
                 return created
             rows = [_message(broadcast, texts, *recipient) for recipient in recipients]
-            made = Message.objects.bulk_create([row for row in rows if row is not None], ignore_conflicts=True)
+            made = outbound.messages_schedule([row for row in rows if row is not None])
             broadcast.planned_up_to = recipients[-1][0]
             broadcast.total = Message.objects.filter(broadcast=broadcast).count()
             broadcast.save(update_fields=["planned_up_to", "total"])
@@ -104,37 +104,26 @@ def advisory_plan(*, broadcast_id: int, max_chunks: int | None = None) -> int:
 
 def _message(
     broadcast: Broadcast,
-    texts: dict[str | None, tuple[str, str, str, int] | None],
+    texts: dict[str | None, tuple[str, str] | None],
     contact_id: int,
     phone_number: str,
     language: str | None,
 ) -> Message | None:
     if language not in texts:
         text = advice_selectors.topic_text(broadcast.topic.slug, language)
-        if text is None:
-            texts[language] = None
-        else:
-            body = render_sms_text(text.sms_text)
-            size = sms_size(body)
-            texts[language] = (text.language, body, size.encoding, size.segments)
+        texts[language] = None if text is None else (text.language, render_sms_text(text.sms_text))
     found = texts[language]
     if found is None:
         return None
-    text_language, body, encoding, segments = found
-    return Message(
-        direction=Message.Direction.OUTBOUND,
-        channel=Message.Channel.SMS,
+    text_language, body = found
+    return outbound.message_new(
         purpose=Message.Purpose.ADVISORY,
-        broadcast=broadcast,
         contact_id=contact_id,
         phone_number=phone_number,
-        service_number="" if settings.TWILIO_MESSAGING_SERVICE_SID else settings.TWILIO_FROM_NUMBER,
         body=body,
+        broadcast=broadcast,
         language=text_language,
         topic_id=broadcast.topic_id,
-        state=Message.State.PENDING,
-        encoding=encoding,
-        segments=segments,
     )
 
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from django.db.models import Count
 
 from advice import selectors as advice_selectors
+from advice.encoding import render_sms_text, sms_size
 from advice.models import Language, Topic
-from messaging.encoding import render_sms_text, sms_size
 from reminders.advisories import active_plans
 
 

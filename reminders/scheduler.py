@@ -16,17 +16,18 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from advice import selectors as advice_selectors
+from advice.encoding import render_sms_text
 from advice.models import Topic, TopicTranslation
-from messaging.encoding import render_sms_text, sms_size
+from messaging import outbound
 from messaging.models import Message
 from messaging.rows import update_rows
 from reminders import services
@@ -61,7 +62,6 @@ class ReminderTexts:
                 texts[topic_id][language] = render_sms_text(text)
         self.texts = texts
         self._chains: dict[str | None, list[str]] = {}
-        self._sizes: dict[str, tuple[str, int]] = {}
 
     def next_topic(self, last_topic_id: int | None) -> Topic | None:
         """The topic after the last one sent: never the same twice in a row while there are two."""
@@ -81,20 +81,12 @@ class ReminderTexts:
                 return code, by_language[code]
         return None
 
-    def size(self, body: str) -> tuple[str, int]:
-        if body not in self._sizes:
-            size = sms_size(body)
-            self._sizes[body] = (size.encoding, size.segments)
-        return self._sizes[body]
 
-
-def reminders_plan_due(
-    *, now: datetime | None = None, max_chunks: int | None = None, after_chunk: Callable[[], object] | None = None
-) -> Planned:
+def reminders_plan_due(*, now: datetime | None = None, max_chunks: int | None = None) -> Planned:
     """Claim every due reminder plan, chunk by chunk, and record their due occurrences.
 
-    `after_chunk` runs after each committed chunk (the tick starts bulk senders there, so
-    sending begins while a large wave is still being planned).
+    Each chunk commits its rows; the bulk senders (started by the channel layer's beat
+    task) send them while a large wave is still being planned.
     """
     now = now or timezone.now()
     texts = ReminderTexts()
@@ -107,8 +99,6 @@ def reminders_plan_due(
         planned.pending += chunk.pending
         planned.missed += chunk.missed
         planned.chunks += 1
-        if after_chunk is not None and chunk.pending:
-            after_chunk()
     if planned.contacts:
         logger.info(
             "reminders planned for %s contacts: %s to send, %s missed",
@@ -138,7 +128,7 @@ def _plan_chunk(now: datetime, texts: ReminderTexts) -> Planned:
         rows: list[Message] = []
         for plan in plans:
             rows.extend(_occurrences(plan, now, grace, quiet, texts, result))
-        Message.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+        outbound.messages_schedule(rows)
         update_rows(
             ReminderPlan,
             ["next_reminder_at", "next_reminder_slot", "last_reminder_topic"],
@@ -193,35 +183,23 @@ def _occurrences(
 
 def _row(plan: ReminderPlan, due_at: datetime, slot: str, note: str, texts: ReminderTexts, result: Planned) -> Message:
     contact = plan.contact
-    fields = {
-        "direction": Message.Direction.OUTBOUND,
-        "channel": Message.Channel.SMS,
+    fields: dict[str, Any] = {
         "purpose": Message.Purpose.REMINDER,
         "contact": contact,
         "phone_number": contact.phone_number,
-        "service_number": "" if settings.TWILIO_MESSAGING_SERVICE_SID else settings.TWILIO_FROM_NUMBER,
         "scheduled_for": due_at,
         "slot": slot,
     }
     if note:
         result.missed += 1
-        return Message(state=Message.State.MISSED, note=note, **fields)
+        return outbound.message_new(state=Message.State.MISSED, note=note, **fields)
     topic = texts.next_topic(plan.last_reminder_topic_id)
     found = texts.text(topic, contact.language_id) if topic else None
     if topic is None or found is None:
         result.missed += 1
         logger.error("no reminder text in any language: reminder for contact %s not sent", contact.pk)
-        return Message(state=Message.State.CANCELLED, note="not sent: there is no reminder text", **fields)
+        return outbound.message_new(state=Message.State.CANCELLED, note="not sent: there is no reminder text", **fields)
     language, body = found
-    encoding, segments = texts.size(body)
     plan.last_reminder_topic = topic
     result.pending += 1
-    return Message(
-        state=Message.State.PENDING,
-        body=body,
-        language=language,
-        topic=topic,
-        encoding=encoding,
-        segments=segments,
-        **fields,
-    )
+    return outbound.message_new(body=body, language=language, topic=topic, **fields)

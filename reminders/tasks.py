@@ -1,4 +1,8 @@
-"""Celery tasks for reminders: thin wrappers around the scheduler and advisory services."""
+"""Celery tasks for reminders: thin wrappers around the scheduler and advisory services.
+
+They only write message rows: the channel layer's own beat task (messaging.tasks.start_senders)
+starts the bulk senders that send them.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import logging
 
 from celery import shared_task
 
-from messaging.tasks import queue, start_bulk_senders
+from messaging.tasks import queue
 from reminders import advisories, scheduler
 
 logger = logging.getLogger(__name__)
@@ -14,18 +18,16 @@ logger = logging.getLogger(__name__)
 
 @shared_task(name="reminders.tasks.tick")
 def tick() -> None:
-    """Every REMINDER_TICK_SECONDS (beat): record what is due, then start bulk senders.
+    """Every REMINDER_TICK_SECONDS (beat): record what is due, as message rows.
 
     Safe to run twice at once (two beat processes): the claims are atomic.
     """
-    scheduler.reminders_plan_due(after_chunk=start_bulk_senders)
+    scheduler.reminders_plan_due()
     advisories.advisories_resume_planning(queue_planning=lambda pk: queue(plan_advisory, pk))
     advisories.advisories_mark_done()
-    start_bulk_senders()
 
 
 @shared_task(name="reminders.tasks.plan_advisory")
 def plan_advisory(broadcast_id: int) -> None:
-    """Create an advisory's messages, chunk by chunk, then start bulk senders."""
+    """Create an advisory's messages, chunk by chunk."""
     advisories.advisory_plan(broadcast_id=broadcast_id)
-    start_bulk_senders()

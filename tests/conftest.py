@@ -19,7 +19,6 @@ from django.test import Client
 from django.utils import timezone
 
 from advice.selectors import keyword_index_clear
-from messaging.backends import get_backend
 from messaging.backends.locmem import LocmemBackend
 from messaging.models import Message
 from messaging.simulation import inbound_sms_params, twilio_signature
@@ -60,9 +59,7 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
 def _fresh_backends() -> Iterator[None]:
     keyword_index_clear()
     LocmemBackend.reset()
-    get_backend.cache_clear()  # type: ignore[attr-defined]
     yield
-    get_backend.cache_clear()  # type: ignore[attr-defined]
 
 
 def sign(path: str, params: dict[str, str], *, token: str | None = None) -> str:
@@ -117,7 +114,6 @@ def fake_twilio(settings: Any) -> Iterator[FakeTwilio]:
     settings.SMS_BACKEND = "twilio"
     settings.TWILIO_API_BASE_URL = fake.url
     settings.TWILIO_TIMEOUT_SECONDS = 1.0
-    get_backend.cache_clear()  # type: ignore[attr-defined]
     yield fake
     fake.stop()
     for record in fake.creates():

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from advice.encoding import render_sms_text, sms_size
 from advice.models import Keyword, Language, Topic, TopicTranslation
 from advice.selectors import keyword_index
 from advice.text import words
-from messaging.encoding import render_sms_text, sms_size
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+from advice.encoding import fill_placeholders, is_gsm7, render_sms_text, sms_size
 from advice.models import Keyword, Topic, TopicTranslation
 from advice.selectors import keyword_index
-from messaging.encoding import is_gsm7, render_sms_text, sms_size
-from messaging.services import fill_placeholders
 from messaging.text_costs import TextCost, markdown_table, text_costs, worst_case_params
 
 pytestmark = pytest.mark.django_db

@@ -364,6 +364,7 @@ def test_changing_a_draft_back_to_the_published_text_withdraws_it(editor: User) 
 def test_an_advisory_sends_the_published_text_while_a_draft_waits(
     editor: User, outbox: list[Any], settings: Any, django_capture_on_commit_callbacks: Any, shared_redis: str
 ) -> None:
+    from messaging.tasks import start_senders
     from reminders import services as reminder_services
 
     settings.REMINDER_QUIET_HOURS = "00:00-00:00"
@@ -379,6 +380,7 @@ def test_an_advisory_sends_the_published_text_while_a_draft_waits(
         response = operator.post(
             "/admin/reminders/broadcast/add/", {"topic": Topic.objects.get(slug="heat").pk, "_confirm": "1"}
         )
+    start_senders()  # beat's task
 
     assert response.status_code == 302
     assert [m.body for m in outbox] == [heat.sms_text]

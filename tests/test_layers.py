@@ -14,16 +14,12 @@ ROOT = Path(__file__).resolve().parent.parent
 APPS = ("advice", "messaging", "reminders", "contacts", "voice", "tryit", "project")
 
 # Debt, to be paid by the channel-neutral core (issue 9): `messaging` and `reminders` still
-# import each other (the outbound pipeline enforces reminder rules, the conversation sets
-# reminder times); the content admin measures SMS sizes with
-# `messaging.encoding`, which puts `advice` in the same knot; `messaging.leases` borrows the
-# rate limiter's Redis client.
+# import each other (the conversation, in messaging.services, sets reminder times and reads
+# the pause; privacy erases reminder plans).
 KNOWN_CYCLES: set[frozenset[str]] = {
     frozenset({"messaging", "reminders"}),
-    frozenset({"advice", "messaging"}),
-    frozenset({"advice", "reminders"}),
 }
-KNOWN_PRIVATE_IMPORTS: set[tuple[str, str, str]] = {("messaging.leases", "messaging.ratelimit", "_client")}
+KNOWN_PRIVATE_IMPORTS: set[tuple[str, str, str]] = set()
 
 
 def _modules() -> dict[str, Path]:

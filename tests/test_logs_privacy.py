@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from contacts.models import Contact
 from contacts.phone import mask_numbers
-from messaging import bulk, services
+from messaging import bulk, outbound
 from messaging.models import Message
 from reminders.schedule import SLOT_FORMAT
 from reminders.scheduler import reminders_plan_due
@@ -76,7 +76,7 @@ def test_no_number_and_no_text_reaches_the_logs_at_debug(
     fake_twilio.then(Scripted(delay=1.5))
     reply = text(asked, sender=ASKER)
     Message.objects.filter(pk=reply.pk).update(next_attempt_at=None)
-    services.message_send(message_id=reply.pk)
+    outbound.message_send(message_id=reply.pk)
     # Twilio's 21211 text quotes the number.
     fake_twilio.then(
         Scripted(status=400, code=21211, message=f"The 'To' number {BAD_NUMBER} is not a valid phone number.")

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from advice.encoding import sms_size
 from advice.models import Topic
 from messaging import services
-from messaging.encoding import sms_size
 from messaging.text_costs import MENU_BUDGET
 from tests.support.fake_twilio import FakeTwilio
 

@@ -15,7 +15,7 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
-from messaging import bulk, services
+from messaging import bulk, outbound, services
 from messaging.backends import OutgoingSms, get_backend
 from messaging.models import Message
 from reminders.models import ReminderPlan
@@ -122,7 +122,7 @@ def test_work_claimed_by_a_sender_that_died_is_picked_up_later_neither_lost_nor_
     for message in claimed[:2]:
         get_backend().send_sms(
             OutgoingSms(
-                message.phone_number, message.body, message.service_number, services.status_callback_url(message)
+                message.phone_number, message.body, message.service_number, outbound.status_callback_url(message)
             )
         )
     assert bulk.bulk_claim(limit=10) == []  # still claimed: nobody else takes them

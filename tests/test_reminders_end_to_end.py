@@ -24,6 +24,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialize
 
 PROCESS_ENV = {
     "REMINDER_TICK_SECONDS": "1",
+    "SMS_BULK_START_SECONDS": "1",
     "REMINDER_QUIET_HOURS": "00:00-00:00",  # the test runs at any hour
     "SMS_RATE_LIMIT_PER_SECOND": "20",
     "SMS_BULK_SENDERS": "2",

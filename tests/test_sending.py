@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 
 from contacts.models import Contact
-from messaging import services
+from messaging import outbound
 from messaging.models import Message
 from tests.support.fake_twilio import FakeTwilio, Scripted
 
@@ -146,7 +146,7 @@ def test_a_retry_sends_once_twilio_is_back(text: Any, fake_twilio: FakeTwilio) -
     reply = text("KRAMP")
     Message.objects.filter(pk=reply.pk).update(next_attempt_at=None)
 
-    result = services.message_send(message_id=reply.pk)
+    result = outbound.message_send(message_id=reply.pk)
 
     assert result.state == Message.State.SUBMITTED
     assert len(fake_twilio.creates()) == 2
@@ -159,7 +159,7 @@ def test_a_retry_before_its_time_does_nothing(text: Any, fake_twilio: FakeTwilio
     fake_twilio.then(Scripted(status=429, code=20429))
     reply = text("KRAMP")
 
-    assert services.message_send(message_id=reply.pk).state == "skipped"
+    assert outbound.message_send(message_id=reply.pk).state == "skipped"
     assert len(fake_twilio.creates()) == 1
 
 
@@ -170,7 +170,7 @@ def test_retries_are_bounded(text: Any, fake_twilio: FakeTwilio, settings: Any, 
     reply = text("KRAMP")
     for _ in range(5):
         Message.objects.filter(pk=reply.pk).update(next_attempt_at=None)
-        services.message_send(message_id=reply.pk)
+        outbound.message_send(message_id=reply.pk)
 
     reply.refresh_from_db()
     assert reply.state == Message.State.GAVE_UP
@@ -181,7 +181,7 @@ def test_retries_are_bounded(text: Any, fake_twilio: FakeTwilio, settings: Any, 
 def test_backoff_grows_with_jitter_and_a_cap(settings: Any) -> None:
     settings.SMS_RETRY_BASE_SECONDS = 2
     settings.SMS_RETRY_MAX_SECONDS = 60
-    delays = {attempt: [services.retry_delay(attempt) for _ in range(50)] for attempt in (1, 2, 3, 10)}
+    delays = {attempt: [outbound.retry_delay(attempt) for _ in range(50)] for attempt in (1, 2, 3, 10)}
 
     assert all(1 <= d <= 2 for d in delays[1])
     assert all(2 <= d <= 4 for d in delays[2])
@@ -200,7 +200,7 @@ def test_a_message_twilio_accepted_before_timing_out_is_not_sent_again(text: Any
     assert reply.uncertain
     Message.objects.filter(pk=reply.pk).update(next_attempt_at=None)
 
-    result = services.message_send(message_id=reply.pk)
+    result = outbound.message_send(message_id=reply.pk)
 
     assert result.state == Message.State.SUBMITTED
     assert len(fake_twilio.creates()) == 1  # asked Twilio (a GET), did not post again
@@ -217,7 +217,7 @@ def test_when_twilio_cannot_be_asked_about_an_earlier_attempt_nothing_is_sent_ye
     fake_twilio.failing_lists = 1
     Message.objects.filter(pk=reply.pk).update(next_attempt_at=None)
 
-    result = services.message_send(message_id=reply.pk)
+    result = outbound.message_send(message_id=reply.pk)
 
     assert result.state == Message.State.PENDING and result.retry_in is not None
     assert [r.method for r in fake_twilio.received] == ["POST", "GET"]  # asked, got no answer, did not post
@@ -231,7 +231,7 @@ def test_a_timed_out_message_twilio_never_got_is_sent_again(text: Any, fake_twil
     reply = text("KRAMP")
     Message.objects.filter(pk=reply.pk).update(next_attempt_at=None)
 
-    services.message_send(message_id=reply.pk)
+    outbound.message_send(message_id=reply.pk)
 
     assert [r.method for r in fake_twilio.received] == ["POST", "GET", "POST"]
     reply.refresh_from_db()
@@ -265,7 +265,7 @@ def test_an_opted_out_number_gets_nothing_even_if_a_reply_was_already_queued(
     text("STOP")
     Message.objects.filter(pk=reply.pk).update(next_attempt_at=None)
 
-    services.message_send(message_id=reply.pk)
+    outbound.message_send(message_id=reply.pk)
 
     reply.refresh_from_db()
     assert reply.state == Message.State.CANCELLED
@@ -286,7 +286,7 @@ def test_two_workers_claiming_the_same_message_at_once_send_it_once(text: Any, f
     def worker() -> None:
         try:
             start.wait(timeout=10)
-            results.append(services.message_send(message_id=reply.pk).state)
+            results.append(outbound.message_send(message_id=reply.pk).state)
         finally:
             connection.close()  # each thread has its own database connection
 

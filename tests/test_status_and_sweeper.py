@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from contacts.models import Contact
-from messaging import services, tasks
+from messaging import outbound, services, tasks
 from messaging.models import Message
 from tests.conftest import INBOUND_PATH, STATUS_PATH, inbound_params, post_signed
 from tests.support.fake_twilio import FakeTwilio, Scripted
@@ -104,7 +104,7 @@ def test_a_callback_settles_a_send_whose_answer_timed_out(client: Client, text: 
     assert reply.provider_status == "sent"
     assert not reply.uncertain
     Message.objects.filter(pk=reply.pk).update(next_attempt_at=None)
-    assert services.message_send(message_id=reply.pk).state == "skipped"
+    assert outbound.message_send(message_id=reply.pk).state == "skipped"
     assert len(fake_twilio.creates()) == 1
 
 

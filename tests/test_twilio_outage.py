@@ -13,7 +13,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from messaging import services, tasks
+from messaging import outbound, tasks
 from messaging.models import Message
 from tests.conftest import Clock
 from tests.support.fake_twilio import FakeTwilio, Scripted
@@ -43,7 +43,7 @@ def test_a_failed_look_up_is_not_a_send_attempt(text: Any, fake_twilio: FakeTwil
     fake_twilio.failing_lists = 3
     for _ in range(3):
         clock.advance(minutes=5)
-        services.message_send(message_id=reply.pk)
+        outbound.message_send(message_id=reply.pk)
 
     reply.refresh_from_db()
     assert reply.state == Message.State.PENDING
@@ -75,10 +75,10 @@ def test_retries_are_capped_with_jitter_and_grow_with_the_time_already_waited(se
     settings.SMS_RETRY_BASE_SECONDS = 2
     settings.SMS_RETRY_MAX_SECONDS = 300
 
-    assert all(1 <= services.retry_delay(1) <= 2 for _ in range(20))
-    assert all(60 <= services.retry_delay(1, waited=240) <= 120 for _ in range(20))
-    assert all(150 <= services.retry_delay(1, waited=3600) <= 300 for _ in range(20))
-    assert len({services.retry_delay(1, waited=3600) for _ in range(20)}) > 1
+    assert all(1 <= outbound.retry_delay(1) <= 2 for _ in range(20))
+    assert all(60 <= outbound.retry_delay(1, waited=240) <= 120 for _ in range(20))
+    assert all(150 <= outbound.retry_delay(1, waited=3600) <= 300 for _ in range(20))
+    assert len({outbound.retry_delay(1, waited=3600) for _ in range(20)}) > 1
 
 
 @pytest.fixture
@@ -131,7 +131,7 @@ def test_a_reply_that_outlasts_the_window_gives_up_shows_in_the_admin_and_can_be
 def test_only_messages_that_gave_up_are_retried(text: Any, clock: Clock) -> None:
     delivered = text("KRAMP")
 
-    assert services.messages_retry(message_ids=[delivered.pk]) == []
+    assert outbound.messages_retry(message_ids=[delivered.pk]) == []
     delivered.refresh_from_db()
     assert delivered.state == Message.State.SUBMITTED
 
@@ -145,16 +145,14 @@ def test_the_retry_action_is_offered_in_the_operators_language(staff: Client, te
 
 
 def test_a_look_up_that_cannot_reach_twilio_logs_no_phone_number(text: Any, settings: Any, caplog: Any) -> None:
-    from messaging.backends import get_backend
     from tests.conftest import free_port
 
     settings.SMS_BACKEND = "twilio"
     settings.TWILIO_API_BASE_URL = f"http://127.0.0.1:{free_port()}"  # nothing listens
-    get_backend.cache_clear()  # type: ignore[attr-defined]
     reply = text("KRAMP")
     Message.objects.filter(pk=reply.pk).update(uncertain=True, next_attempt_at=None)
 
-    services.message_send(message_id=reply.pk)
+    outbound.message_send(message_id=reply.pk)
 
     reply.refresh_from_db()
     assert "could not be asked" in reply.error_message

@@ -29,7 +29,6 @@ def prism(settings: Any) -> Any:
     settings.SMS_BACKEND = "twilio"
     settings.TWILIO_API_BASE_URL = PRISM_URL
     settings.TWILIO_TIMEOUT_SECONDS = 10
-    get_backend.cache_clear()  # type: ignore[attr-defined]
     return get_backend()
 
 

@@ -14,7 +14,6 @@ from django.test import Client
 from django.utils import timezone
 
 from messaging import tasks
-from messaging.backends import get_backend
 from messaging.models import Message
 from tests.conftest import INBOUND_PATH, inbound_params, post_signed, real_broker
 from tests.support.fake_twilio import FakeTwilio, Scripted
@@ -49,7 +48,6 @@ def test_a_worker_killed_while_twilio_holds_its_answer_does_not_cause_a_second_s
     Message.objects.filter(pk=reply.pk).update(claimed_at=timezone.now() - timedelta(minutes=5))
     settings.SMS_BACKEND = "twilio"
     settings.TWILIO_API_BASE_URL = twilio_stub.url
-    get_backend.cache_clear()  # type: ignore[attr-defined]
     tasks.sweep()
 
     reply.refresh_from_db()

@@ -7,8 +7,8 @@ import sys
 import uuid
 from datetime import datetime
 
+from advice.encoding import sms_size
 from messaging.backends.base import OutgoingSms, Submitted
-from messaging.encoding import sms_size
 
 logger = logging.getLogger(__name__)
 
