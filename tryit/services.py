@@ -90,6 +90,8 @@ def thread(*, number: str, limit: int = THREAD_LENGTH) -> list[Bubble]:
 def _note(row: Message) -> str:
     if row.direction == Message.Direction.INBOUND:
         return row.note
-    simulated = (row.provider_sid or "").startswith(SIMULATED_SID_PREFIX)
-    state = gettext("simulated, not sent") if simulated else row.get_state_display()
+    # Handed over (or being handed) to the simulator: the phone shows it as the person gets it.
+    # A worker may be sending it while the page reads the thread: "being handed to Twilio" would mislead.
+    handed = row.state == Message.State.SENDING or (row.provider_sid or "").startswith(SIMULATED_SID_PREFIX)
+    state = gettext("simulated, not sent") if handed else row.get_state_display()
     return f"{row.get_purpose_display()}: {state}"
