@@ -1,16 +1,20 @@
-"""Reading the content: the keyword index and a topic's text in a language, with fallback."""
+"""Reading the content: the keyword index and a topic's text for a channel in a language, with fallback."""
 
 from __future__ import annotations
 
 import threading
 import time
 from dataclasses import dataclass
+from typing import Literal
 
 from django.conf import settings
 from django.db import connection
 
 from advice.matching import KeywordEntry, KeywordIndex
 from advice.models import Keyword, Language, Topic
+
+# The channels a text is chosen for (contacts name the same two for consent and reachability).
+TextChannel = Literal["sms", "voice"]
 
 
 @dataclass(frozen=True)
@@ -19,6 +23,7 @@ class TopicText:
     language: str  # the language the text is in, after any fallback
     sms_text: str
     voice_text: str
+    text: str  # what the channel says: see `topic_text`
 
 
 def language_codes() -> list[str]:
@@ -108,13 +113,20 @@ def fallback_languages(language: str | None) -> list[str]:
 _TOPIC_TEXTS = (
     "SELECT p.id, p.kind, t.language_id, t.sms_text, t.voice_text"
     " FROM advice_topictranslation t JOIN advice_topic p ON p.id = t.topic_id"
-    " WHERE p.slug = %s AND t.sms_text <> ''"
+    " WHERE p.slug = %s AND (t.sms_text <> '' OR t.voice_text <> '')"
 )
 
 
-def topic_text(slug: str, language: str | None) -> TopicText | None:
-    """The topic's published text in `language`, else in the default language, never nothing while any exists.
+def topic_text(slug: str, language: str | None, *, channel: TextChannel = "sms") -> TopicText | None:
+    """The topic's published text for `channel` in `language`, else in the default language,
+    never nothing while any exists.
 
+    The fallback runs over the languages in `fallback_languages` order, and per channel:
+    - "sms": the first language with an SMS text (a voice text is written for the ear, and
+      may be far longer than the segment budget);
+    - "voice": the first language with a voice text, else, in that same language, its SMS
+      text read aloud: a caller understands a text written for the screen in their own
+      language, not a text written for the ear in another.
     Drafts live in another table (advice.models.TextDraft): nothing read here can be one.
     Its `topic` has only id, slug and kind loaded (the rest loads when read).
     """
@@ -122,8 +134,12 @@ def topic_text(slug: str, language: str | None) -> TopicText | None:
         cursor.execute(_TOPIC_TEXTS, [slug])
         translations = {row[2]: row for row in cursor.fetchall()}
     for code in fallback_languages(language):
-        if code in translations:
-            topic_id, kind, _code, sms_text, voice_text = translations[code]
+        row = translations.get(code)
+        if row is None:
+            continue
+        topic_id, kind, _code, sms_text, voice_text = row
+        text = (voice_text or sms_text) if channel == "voice" else sms_text
+        if text:
             topic = Topic.from_db(connection.alias, ["id", "slug", "kind"], [topic_id, slug, kind])
-            return TopicText(topic, code, sms_text, voice_text)
+            return TopicText(topic, code, sms_text, voice_text, text)
     return None

@@ -3,7 +3,7 @@
     .venv/bin/python bench/reply_cpu.py [--count 2000] [--profile 40]
 
 Records 2 x --count inbound `KRAMP`s from new numbers (as the webhook does) in a fresh
-PostgreSQL database, then runs the reply task (messaging.tasks.process_inbound: understand,
+PostgreSQL database, then runs the reply task (sms.tasks.process_inbound: understand,
 answer, send) for each in this one process, against Redis and the Twilio stand-in
 (tests/support/fake_twilio.py, in its own process). It prints this process's CPU time per
 reply (time.process_time, so other work on the machine does not count) for the first half,
@@ -59,8 +59,8 @@ def main() -> int:
         import django
 
         django.setup()
-        from messaging import services, tasks
         from messaging.models import Message
+        from sms import services, tasks
 
         warm = 50
         total = warm + 2 * args.count

@@ -50,7 +50,7 @@ import psycopg
 import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from messaging.simulation import inbound_sms_params, twilio_signature
+from sms.simulation import inbound_sms_params, twilio_signature
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"

@@ -80,3 +80,8 @@ def contact_zone(contact: Contact) -> ZoneInfo:
     """The contact's own zone if set (and valid), else the number's."""
     name = contact.time_zone if contact.time_zone and is_time_zone(contact.time_zone) else None
     return zone(name or time_zone_for_number(contact.phone_number))
+
+
+def zone_city(key: str) -> str:
+    """A time zone as readers know it, by its city: "America/New_York" -> "New York"."""
+    return key.rsplit("/", 1)[-1].replace("_", " ")

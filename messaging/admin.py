@@ -15,7 +15,7 @@ from contacts.admin import sees_personal_data
 from contacts.phone import masked
 from messaging import outbound, tasks
 from messaging.models import BULK_PURPOSES, Message, ProviderDeletion
-from messaging.simulation import SIMULATED_PREFIX
+from messaging.simulated import SIMULATED_PREFIX
 
 # What only holders of the permission see: numbers, texts, and Twilio's raw webhook parameters.
 PERSONAL_FIELDS = frozenset({"phone_number", "body", "params", "excerpt"})

@@ -14,7 +14,7 @@ from celery import shared_task
 from django.conf import settings
 from kombu.exceptions import OperationalError
 
-from messaging import bulk, leases, outbound, privacy, services
+from messaging import bulk, leases, outbound, services
 
 logger = logging.getLogger(__name__)
 
@@ -34,16 +34,6 @@ def queue(task: Any, *args: Any, countdown: float | None = None) -> bool:
 def _retry_if_asked(result: outbound.SendResult, message_id: int) -> None:
     if result.retry_in is not None:
         queue(send_message, message_id, countdown=result.retry_in)
-
-
-@shared_task(name="messaging.tasks.process_inbound")
-def process_inbound(message_id: int) -> None:
-    handled = services.inbound_sms_process(message_id=message_id)
-    if handled.retry_in is not None:
-        queue(process_inbound, message_id, countdown=handled.retry_in)
-    if handled.reply is not None:
-        # Sent here rather than queued, to save a round trip through the broker.
-        _retry_if_asked(outbound.deliver(message=handled.reply), handled.reply.pk)
 
 
 @shared_task(name="messaging.tasks.send_message")
@@ -93,39 +83,7 @@ def start_bulk_senders() -> int:
 
 @shared_task(name="messaging.tasks.sweep")
 def sweep() -> None:
+    """Queue again the sends whose task was lost (received texts: sms.tasks.sweep_inbound)."""
     swept = services.messages_sweep()
-    for message_id in swept.inbound:
-        queue(process_inbound, message_id)
     for message_id in swept.outbound:
         queue(send_message, message_id)
-
-
-# --- Privacy (messaging.privacy) ----------------------------------------------------------
-
-
-@shared_task(name="messaging.tasks.forget_erase")
-def forget_erase(inbound_id: int, attempt: int = 1) -> None:
-    """Erase the number that texted FORGET once its confirmation is sent; then delete it at Twilio."""
-    erased = privacy.contact_erase_after_forget(inbound_id=inbound_id)
-    if not erased.done:
-        queue(forget_erase, inbound_id, attempt + 1, countdown=outbound.retry_delay(attempt))
-        return
-    if erased.provider_sids:
-        queue(twilio_delete)
-
-
-@shared_task(name="messaging.tasks.twilio_delete")
-def twilio_delete() -> None:
-    """Delete due message records at Twilio (recorded by erasures); beat runs it too, so none is lost."""
-    done = privacy.provider_deletions_run()
-    if done.deleted + done.failed >= 100:
-        queue(twilio_delete)  # a full batch: more may be due
-    elif done.next_due_in is not None and done.failed:
-        queue(twilio_delete, countdown=done.next_due_in)
-
-
-@shared_task(name="messaging.tasks.retention")
-def retention() -> None:
-    retained = privacy.retention_apply()
-    if retained.provider_sids:
-        queue(twilio_delete)

@@ -23,8 +23,8 @@ from django.conf import settings
 
 from advice.encoding import SmsSize, fill_placeholders, render_sms_text, sms_size
 from advice.models import Language, Topic, TopicTranslation
+from contacts.time_zones import zone_city
 from messaging.privacy_notice import can_carry_privacy_notice, with_privacy_notice
-from reminders.services import zone_city
 
 BUDGETS = {Topic.Kind.ADVICE: 3, Topic.Kind.REMINDER: 1, Topic.Kind.SYSTEM: 2}
 MENU_BUDGET = 2

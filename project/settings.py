@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "contacts",
     "reminders",
     "messaging",
+    "privacy",
+    "conversation",
+    "sms",
     "tryit",
 ]
 
@@ -162,23 +165,24 @@ CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TASK_QUEUES = (Queue("replies"), Queue("bulk"), Queue("default"))
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
+    "sms.tasks.process_inbound": {"queue": "replies"},
+    # The name it had before the SMS channel was an app of its own (tasks queued before a deploy).
     "messaging.tasks.process_inbound": {"queue": "replies"},
     "messaging.tasks.send_message": {"queue": "replies"},
     "messaging.tasks.send_bulk": {"queue": "bulk"},
     "reminders.tasks.plan_advisory": {"queue": "bulk"},
 }
 REMINDER_TICK_SECONDS = env.get_float("REMINDER_TICK_SECONDS", default=15.0, minimum=1.0, maximum=60.0)
+SWEEP_INTERVAL_SECONDS = env.get_float("SWEEP_INTERVAL_SECONDS", default=30.0, minimum=1.0)
 # How often the channel layer looks for scheduled messages waiting and starts bulk senders.
 SMS_BULK_START_SECONDS = env.get_float("SMS_BULK_START_SECONDS", default=5.0, minimum=1.0, maximum=60.0)
 CELERY_BEAT_SCHEDULE = {
-    "messaging-sweep": {
-        "task": "messaging.tasks.sweep",
-        "schedule": env.get_float("SWEEP_INTERVAL_SECONDS", default=30.0, minimum=1.0),
-    },
+    "messaging-sweep": {"task": "messaging.tasks.sweep", "schedule": SWEEP_INTERVAL_SECONDS},
+    "sms-sweep-inbound": {"task": "sms.tasks.sweep_inbound", "schedule": SWEEP_INTERVAL_SECONDS},
     # One task for all reminder plans: it claims whatever is due (never a task per contact).
-    "privacy-retention": {"task": "messaging.tasks.retention", "schedule": 3600.0},
+    "privacy-retention": {"task": "privacy.tasks.retention", "schedule": 3600.0},
     # Twilio records left to delete after an erasure (a lost task, a failed attempt).
-    "privacy-twilio-delete": {"task": "messaging.tasks.twilio_delete", "schedule": 300.0},
+    "privacy-twilio-delete": {"task": "privacy.tasks.twilio_delete", "schedule": 300.0},
     # Bulk senders for whatever scheduled messages wait (reminders, advisories): whoever
     # schedules them only writes rows.
     "messaging-start-senders": {
@@ -443,8 +447,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "advice": {"level": LOG_LEVEL},
+        "contacts": {"level": LOG_LEVEL},
         "reminders": {"level": LOG_LEVEL},
         "messaging": {"level": LOG_LEVEL},
+        "privacy": {"level": LOG_LEVEL},
+        "conversation": {"level": LOG_LEVEL},
+        "sms": {"level": LOG_LEVEL},
         "project": {"level": LOG_LEVEL},
         # Django's own default handler for "django" would print each of its lines a second
         # time (a request's warning, the autoreloader) beside this one, in another format.

@@ -7,13 +7,14 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
-from messaging import views as messaging_views
+from project import views as project_views
+from sms import views as sms_views
 from tryit import urls as tryit_urls
 from tryit import views as tryit_views
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("twilio/", include("messaging.urls")),
-    path("health/", messaging_views.health, name="health"),
+    path("twilio/", include("sms.urls")),
+    path("health/", project_views.health, name="health"),
 ]
 
 if settings.ADMIN_ENABLED:
@@ -27,4 +28,4 @@ urlpatterns.append(path("try/", include(tryit_urls.public_patterns)))
 urlpatterns.append(path("", tryit_views.home, name="home"))
 
 if settings.BENCHMARK_ENDPOINTS:
-    urlpatterns.append(path("bench/empty/", messaging_views.bench_empty, name="bench-empty"))
+    urlpatterns.append(path("bench/empty/", sms_views.bench_empty, name="bench-empty"))

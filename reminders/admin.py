@@ -1,42 +1,36 @@
 """Admin for reminders: the contact's page extended with their reminder plan (times, next and
-past reminders, pause), their messages, export and erasure; and advisories (start one, watch
-its progress).
+past reminders, pause) and their messages; and advisories (start one, watch its progress).
 
 contacts/admin.py keeps the contact's own fields; `ContactWithPlanAdmin` replaces it here,
-since contacts knows nothing of reminders or messages. Every change goes through the services
-SMS uses (contacts.services, reminders.services), under the contact's row lock.
+since contacts knows nothing of reminders or messages; privacy/admin.py extends it in turn
+with export and erasure. Every change goes through the services SMS uses (contacts.services,
+reminders.services), under the contact's row lock.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import time
 from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.models import CHANGE, DELETION, LogEntry
-from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.http import HttpRequest
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from advice.models import Topic
-from contacts.admin import ContactAdmin, ContactForm, sees_personal_data
+from contacts.admin import ContactAdmin, ContactForm
 from contacts.admin import StateFilter as ContactStateFilter
 from contacts.models import Contact
-from messaging import privacy
 from messaging.models import Message
-from messaging.tasks import queue, twilio_delete
+from messaging.tasks import queue
 from reminders import advisories, services
 from reminders.advisory_preview import advisory_preview
 from reminders.models import Broadcast
@@ -194,47 +188,6 @@ class ContactWithPlanAdmin(ContactAdmin):
                 count += 1
         self.message_user(request, ngettext("%d contact resumed.", "%d contacts resumed.", count) % count)
 
-    def get_urls(self) -> list[URLPattern]:
-        own = [
-            path("<int:pk>/export/", self.admin_site.admin_view(self.export_view), name="contacts_contact_export"),
-            path("<int:pk>/erase/", self.admin_site.admin_view(self.erase_view), name="contacts_contact_erase"),
-        ]
-        return own + super().get_urls()
-
-    def export_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        """Everything held about this person, as JSON with a readable summary (GDPR access)."""
-        if not sees_personal_data(request):
-            raise PermissionDenied
-        contact = get_object_or_404(Contact, pk=pk)
-        exported = privacy.contact_export(contact=contact)
-        _log(request, contact, CHANGE, "exported everything held about the contact")
-        response = HttpResponse(
-            json.dumps(exported, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
-        )
-        response["Content-Disposition"] = f'attachment; filename="contact-{pk}.json"'
-        return response
-
-    def erase_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        """Erase this person as FORGET does (no SMS is sent): asked to confirm first."""
-        if not (sees_personal_data(request) and self.has_delete_permission(request)):
-            raise PermissionDenied
-        contact = get_object_or_404(Contact, pk=pk)
-        if request.method == "POST":
-            _log(request, contact, DELETION, "erased the contact and every message (as FORGET)")
-            sids = privacy.contact_erase(contact=contact)
-            if sids:
-                transaction.on_commit(lambda: queue(twilio_delete))
-            self.message_user(request, _("The contact and every message text and number are erased."))
-            return HttpResponseRedirect(reverse("admin:contacts_contact_changelist"))
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "contact": contact,
-            "title": _("Erase this contact?"),
-            "messages_count": Message.objects.filter(contact=contact).count(),
-        }
-        return TemplateResponse(request, "admin/contacts/contact/erase.html", context)
-
     @admin.display(description=_("messages"))
     def messages_link(self, obj: Contact) -> str:
         if not obj.pk:
@@ -347,16 +300,3 @@ class BroadcastAdmin(admin.ModelAdmin[Broadcast]):
         running = Broadcast.objects.filter(pk=object_id).exclude(state=Broadcast.State.DONE).exists()
         extra = {**(extra_context or {}), "refresh_seconds": 5 if running else 0}
         return super().change_view(request, object_id, form_url, extra)
-
-
-def _log(request: HttpRequest, contact: Contact, flag: int, what: str) -> None:
-    """Who did it and when, in the admin's history and the log: never the number."""
-    LogEntry.objects.create(
-        user_id=int(request.user.pk or 0),
-        content_type=ContentType.objects.get_for_model(Contact),
-        object_id=str(contact.pk),
-        object_repr=f"contact #{contact.pk}",
-        action_flag=flag,
-        change_message=what,
-    )
-    logger.info("admin user %s %s (contact %s)", request.user.pk, what, contact.pk)

@@ -22,7 +22,7 @@ from django.utils import timezone
 from advice.models import Topic
 from contacts.models import Contact
 from contacts.phone import masked
-from contacts.time_zones import contact_zone, time_zone_for_number
+from contacts.time_zones import contact_zone, time_zone_for_number, zone_city
 from project.rows import fetch_one
 from reminders.models import ReminderPlan
 from reminders.schedule import (
@@ -184,11 +184,6 @@ def check_times(text: str) -> TimesCheck:
         params = {"input": format_times(refused), "start": format_time(quiet.start), "end": format_time(quiet.end)}
         return TimesCheck((), Reply(Topic.REMINDERS_QUIET, params))
     return TimesCheck(parsed.times, None)
-
-
-def zone_city(key: str) -> str:
-    """A time zone as readers know it, by its city: "America/New_York" -> "New York"."""
-    return key.rsplit("/", 1)[-1].replace("_", " ")
 
 
 def _reminders_on(contact: Contact, plan: ReminderPlan) -> Reply:

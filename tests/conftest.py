@@ -21,8 +21,8 @@ from django.utils import timezone
 from advice.selectors import keyword_index_clear
 from messaging.backends.locmem import LocmemBackend
 from messaging.models import Message
-from messaging.simulation import inbound_sms_params, twilio_signature
 from project.celery import app as celery_app
+from sms.simulation import inbound_sms_params, twilio_signature
 from tests.support.fake_twilio import FakeTwilio
 
 INBOUND_PATH = "/twilio/sms/"

@@ -64,7 +64,7 @@ def test_a_keyword_goes_through_redis_and_a_real_worker_to_twilio(
 def test_replays_and_duplicate_tasks_through_the_real_worker_send_once(
     client: Client, worker: str, twilio_stub: FakeTwilio
 ) -> None:
-    from messaging import tasks
+    from sms import tasks
 
     twilio_stub.received.clear()
     params = inbound_params(sender="+32470333444", body="CRAMPE")

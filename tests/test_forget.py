@@ -16,8 +16,9 @@ from django.utils import timezone
 from advice.models import Topic
 from contacts.models import Contact, Suppression
 from contacts.suppression import is_suppressed, number_hmac
-from messaging import privacy, tasks
 from messaging.models import Message, ProviderDeletion
+from privacy import services as privacy
+from privacy import tasks
 from reminders.scheduler import reminders_plan_due
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.people import plan
@@ -174,10 +175,10 @@ def test_the_erasure_waits_for_the_confirmation(text: Any, settings: Any) -> Non
 def test_an_erasure_whose_task_was_lost_is_finished_by_the_retention_task(
     text: Any, clock: Any, monkeypatch: Any
 ) -> None:
-    from messaging import tasks as message_tasks
+    from privacy import tasks as privacy_tasks
 
     # The erasure's task is lost (a worker killed, Redis flushed) after it was queued.
-    monkeypatch.setattr(message_tasks.forget_erase, "apply_async", lambda *args, **kwargs: None)
+    monkeypatch.setattr(privacy_tasks.forget_erase, "apply_async", lambda *args, **kwargs: None)
     text("KRAMP", sender=NUMBER)
     text("FORGET", sender=NUMBER)
     assert Contact.objects.get().sms_opt_out_source == Contact.OptOutSource.FORGET

@@ -110,7 +110,7 @@ def test_no_number_and_no_text_reaches_the_logs_at_debug(
     assert client.post(f"/admin/contacts/contact/{contact.pk}/erase/").status_code == 302
 
     output = debug_log.getvalue()
-    assert "DEBUG" in output and "messaging.services" in output  # everything logged, at DEBUG
+    assert "DEBUG" in output and "messaging.outbound" in output  # everything logged, at DEBUG
     assert "error 21211" in output and "+32470***888" in output  # masked, as contacts.phone.masked does
     assert "/admin/contacts/contact/?…" in output
     for number in (ASKER, BAD_NUMBER, CONTACT, UNANSWERABLE):

@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from advice.models import Topic
 from contacts.models import Contact
-from messaging import services, tasks
+from conversation import services as conversation
 from messaging.models import Message
+from sms import services, tasks
 from tests.conftest import INBOUND_PATH, inbound_params, post_signed
 from tests.support.people import plan
 
@@ -53,7 +54,7 @@ def test_a_message_whose_handling_always_raises_gets_the_menu_once_and_stops(
     text: Any, outbox: list[Any], monkeypatch: Any, caplog: Any
 ) -> None:
     caplog.set_level(logging.INFO)
-    monkeypatch.setattr(services, "decide", _broken)
+    monkeypatch.setattr(conversation, "decide", _broken)
 
     reply = text("KRAMP secret words")
 
@@ -70,7 +71,7 @@ def test_a_message_whose_handling_always_raises_gets_the_menu_once_and_stops(
 
     # Never again: the sweeper leaves a final message alone, and a late task does nothing.
     Message.objects.filter(pk=inbound.pk).update(created_at=timezone.now() - timedelta(hours=1))
-    assert inbound.pk not in services.messages_sweep().inbound
+    assert inbound.pk not in services.inbound_sms_sweep()
     tasks.process_inbound(inbound.pk)
     assert len(outbox) == 1
 
@@ -78,7 +79,7 @@ def test_a_message_whose_handling_always_raises_gets_the_menu_once_and_stops(
 def test_a_transient_failure_is_retried_and_the_message_answered_normally(
     text: Any, outbox: list[Any], monkeypatch: Any, caplog: Any
 ) -> None:
-    real_decide = services.decide
+    real_decide = conversation.decide
     calls: list[int] = []
 
     def flaky(**kwargs: Any) -> Any:
@@ -87,7 +88,7 @@ def test_a_transient_failure_is_retried_and_the_message_answered_normally(
             raise OperationalError("the database went away for a moment")
         return real_decide(**kwargs)
 
-    monkeypatch.setattr(services, "decide", flaky)
+    monkeypatch.setattr(conversation, "decide", flaky)
 
     reply = text("KRAMP")
 
@@ -104,7 +105,7 @@ def test_a_message_that_killed_its_workers_is_given_up_without_handling_it_again
     inbound = Message.objects.get()
     # Each earlier attempt died with its worker (out of memory, a hard time limit): only the count remains.
     Message.objects.filter(pk=inbound.pk).update(attempts=services.INBOUND_MAX_ATTEMPTS)
-    monkeypatch.setattr(services, "decide", _broken)
+    monkeypatch.setattr(conversation, "decide", _broken)
 
     tasks.process_inbound(inbound.pk)
 
@@ -118,7 +119,7 @@ def test_a_poison_message_from_an_opted_out_number_gets_no_answer(
     text: Any, outbox: list[Any], monkeypatch: Any
 ) -> None:
     text("STOP")
-    monkeypatch.setattr(services, "decide", _broken)
+    monkeypatch.setattr(conversation, "decide", _broken)
 
     assert text("KRAMP") is None
 
@@ -140,10 +141,10 @@ def test_one_number_cannot_fill_a_sweep(settings: Any) -> None:
     genuine = [_stale_inbound(1, f"+3247000{n:04d}", minutes_ago=5)[0] for n in range(20)]
     poison = _stale_inbound(600, "+32470999999", minutes_ago=10, body="PAUSE ²")
 
-    swept = services.messages_sweep(limit=500)
+    swept = services.inbound_sms_sweep(limit=500)
 
-    assert set(genuine) <= set(swept.inbound)
-    assert len(set(poison) & set(swept.inbound)) == services.SWEEP_PER_NUMBER
+    assert set(genuine) <= set(swept)
+    assert len(set(poison) & set(swept)) == services.SWEEP_PER_NUMBER
 
 
 def test_the_sweeper_takes_the_oldest_first() -> None:
@@ -151,8 +152,8 @@ def test_the_sweeper_takes_the_oldest_first() -> None:
     oldest = _stale_inbound(1, "+32470000002", minutes_ago=30)
     middle = _stale_inbound(1, "+32470000003", minutes_ago=10)
 
-    assert services.messages_sweep(limit=2).inbound == [*oldest, *middle]
-    assert services.messages_sweep(limit=3).inbound == [*oldest, *middle, *newest]
+    assert services.inbound_sms_sweep(limit=2) == [*oldest, *middle]
+    assert services.inbound_sms_sweep(limit=3) == [*oldest, *middle, *newest]
 
 
 def test_an_unexpected_error_while_sending_the_reply_is_retried_like_a_timeout(text: Any, caplog: Any) -> None:

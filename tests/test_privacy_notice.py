@@ -11,7 +11,7 @@ import pytest
 
 from advice.encoding import sms_size
 from advice.models import Topic
-from messaging import services
+from conversation import services as conversation
 from messaging.text_costs import MENU_BUDGET
 from tests.support.fake_twilio import FakeTwilio
 
@@ -120,7 +120,7 @@ def test_a_first_message_that_cannot_be_handled_gets_the_menu_with_the_line(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(services, "decide", broken)
+    monkeypatch.setattr(conversation, "decide", broken)
     with caplog.at_level(logging.CRITICAL):
         reply = text("KRAMP", sender=NUMBER)
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from contacts.models import Contact
-from messaging import services, tasks
 from messaging.models import Message
+from sms import services, tasks
 from tests.conftest import inbound_params
 from tests.test_reminder_concurrency import race
 

@@ -143,3 +143,13 @@ def test_problems_are_collected_not_raised_one_by_one() -> None:
 )
 def test_e164_check(value: str, ok: bool) -> None:
     assert (check_e164(value) is None) is ok
+
+
+def test_every_app_of_the_service_logs_at_the_configured_level() -> None:
+    from django.apps import apps
+    from django.conf import settings as configured
+
+    ours = [config.label for config in apps.get_app_configs() if Path(config.path).parent == ROOT]
+
+    assert "sms" in ours
+    assert [label for label in ours if label not in configured.LOGGING["loggers"]] == []

@@ -12,6 +12,8 @@ from django.utils import timezone
 from contacts.models import Contact
 from messaging import outbound, services, tasks
 from messaging.models import Message
+from sms import services as sms_services
+from sms import tasks as sms_tasks
 from tests.conftest import INBOUND_PATH, STATUS_PATH, inbound_params, post_signed
 from tests.support.fake_twilio import FakeTwilio, Scripted
 
@@ -116,10 +118,10 @@ def _age(message: Message, seconds: float) -> None:
 def test_the_sweeper_queues_an_inbound_message_whose_task_was_lost(client: Client, outbox: list[Any]) -> None:
     post_signed(client, INBOUND_PATH, inbound_params(body="KRAMP"))  # on_commit never runs: the task is lost
     inbound = Message.objects.get()
-    assert services.messages_sweep().inbound == []  # too fresh: its task may still be on its way
+    assert sms_services.inbound_sms_sweep() == []  # too fresh: its task may still be on its way
 
     _age(inbound, 120)
-    tasks.sweep()
+    sms_tasks.sweep_inbound()
 
     inbound.refresh_from_db()
     assert inbound.state == Message.State.HANDLED
@@ -150,8 +152,8 @@ def test_handling_the_same_inbound_message_twice_replies_once(client: Client, ou
     post_signed(client, INBOUND_PATH, inbound_params(body="KRAMP"))
     inbound = Message.objects.get()
 
-    tasks.process_inbound(inbound.pk)
-    tasks.process_inbound(inbound.pk)
+    sms_tasks.process_inbound(inbound.pk)
+    sms_tasks.process_inbound(inbound.pk)
 
     assert len(outbox) == 1
     assert Message.objects.filter(reply_to=inbound).count() == 1
@@ -161,7 +163,7 @@ def test_a_reply_whose_worker_died_before_sending_is_sent_by_the_sweeper_once(
     client: Client, fake_twilio: FakeTwilio
 ) -> None:
     post_signed(client, INBOUND_PATH, inbound_params(body="KRAMP"))
-    reply = services.inbound_sms_handle(message_id=Message.objects.get().pk)  # then the worker dies
+    reply = sms_services.inbound_sms_handle(message_id=Message.objects.get().pk)  # then the worker dies
     assert reply is not None and reply.state == Message.State.SENDING
     assert services.messages_sweep().outbound == []  # a fresh claim is left alone
 
@@ -248,3 +250,28 @@ def test_the_largest_error_code_a_callback_may_carry_fits_postgresqls_column(cli
     assert response.status_code == 204
     reply.refresh_from_db()
     assert reply.error_code == 2147483647
+
+
+def test_a_message_queued_under_the_task_name_it_had_before_the_sms_app_is_still_answered(
+    client: Client, outbox: list[Any]
+) -> None:
+    from project.celery import app
+
+    post_signed(client, INBOUND_PATH, inbound_params(body="KRAMP"))  # its task is lost: queued before a deploy
+    inbound = Message.objects.get()
+
+    app.tasks["messaging.tasks.process_inbound"](inbound.pk)  # what a worker runs for that name
+
+    inbound.refresh_from_db()
+    assert inbound.state == Message.State.HANDLED
+    assert len(outbox) == 1
+
+
+def test_every_task_name_used_before_the_apps_were_split_still_has_a_task() -> None:
+    from project.celery import app
+
+    app.loader.import_default_modules()
+
+    old = ["messaging.tasks.process_inbound", "messaging.tasks.sweep", "messaging.tasks.send_message"]
+    old += ["messaging.tasks.forget_erase", "messaging.tasks.twilio_delete", "messaging.tasks.retention"]
+    assert [name for name in old if name not in app.tasks] == []

@@ -11,7 +11,7 @@ from django.test import Client
 
 from messaging.backends import OutgoingSms, get_backend
 from messaging.models import Message
-from messaging.simulation import SIMULATED_SID_PREFIX, is_simulated_number, simulated_number
+from messaging.simulated import SIMULATED_SID_PREFIX, is_simulated_number, simulated_number
 from tryit import services
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,7 @@ from django.contrib.auth.models import User
 
 from contacts.models import Contact
 from messaging.models import Message
-from messaging.simulation import SIMULATED_SID_PREFIX, is_simulated_number
+from messaging.simulated import SIMULATED_SID_PREFIX, is_simulated_number
 from tests.support.browser import chromium
 from tests.test_admin_browser import log_in
 

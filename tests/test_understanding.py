@@ -1,6 +1,6 @@
 """Messages as real people type them, in four languages: what the service does with each.
 
-The table runs the conversation's rules (advice.conversation.decide) against the seeded
+The table runs the conversation's rules (conversation.rules.decide) against the seeded
 keywords; the webhook tests below check that a sentence starting with a stop word reaches
 no one's opt-out through the whole service.
 """
@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from advice.conversation import Decision, Effect, decide
 from advice.matching import CONTROL_ACTIONS, KeywordIndex
 from advice.models import Keyword
 from advice.selectors import keyword_index
 from contacts.models import Contact
 from contacts.phone import language_for_number
+from conversation.rules import Decision, Effect, decide
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@
 `sms_try` does what `./run sms --inline` does: it signs the message as Twilio would, posts it
 to the SMS webhook view, and handles it in this process (a running worker may race for it;
 handling is idempotent, so one of them answers). The sender is always a simulated number
-(messaging.simulation), so the reply, and any reminder or advisory that follows, is recorded
+(messaging.simulated), so the reply, and any reminder or advisory that follows, is recorded
 in the message log and kept by the simulator backend, never sent to Twilio. `thread` reads
 what the phone shows back from the message log.
 """
@@ -18,10 +18,11 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils.translation import gettext
 
-from messaging import tasks
 from messaging.models import Message
-from messaging.simulation import SIMULATED_SID_PREFIX, inbound_sms_params, is_simulated_number, twilio_signature
-from messaging.views import inbound_sms
+from messaging.simulated import SIMULATED_SID_PREFIX, is_simulated_number
+from sms import tasks
+from sms.simulation import inbound_sms_params, twilio_signature
+from sms.views import inbound_sms
 
 MAX_TEXT = 1600  # Twilio's own limit for a message body
 THREAD_LENGTH = 50
@@ -46,7 +47,7 @@ def sms_try(*, sender: str, text: str) -> Message:
     """Text the service from a simulated number; returns the inbound row once handled."""
     if not is_simulated_number(sender):
         raise NotSimulated(sender)
-    path = reverse("messaging:inbound-sms")
+    path = reverse("sms:inbound-sms")
     params = inbound_sms_params(
         sender=sender,
         body=text[:MAX_TEXT],

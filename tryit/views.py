@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from messaging.simulation import is_simulated_number, simulated_number
+from messaging.simulated import is_simulated_number, simulated_number
 from tryit import services
 
 SESSION_KEY = "tryit_number"

@@ -1,7 +1,7 @@
 """The try-it phone's backend: messages to simulated numbers stop here, never reaching Twilio.
 
 `SimulatorRouter` sits in front of whatever backend is configured (get_backend builds it):
-a message to a simulated number (messaging.simulation) goes to `SimulatorBackend`, which
+a message to a simulated number (messaging.simulated) goes to `SimulatorBackend`, which
 keeps nothing and answers as Twilio would; everything else goes to the real backend. The
 browser's phone reads its replies from the message log, where every row is kept as usual.
 """
@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from messaging.backends.base import OutgoingSms, SmsBackend, Submitted
-from messaging.simulation import SIMULATED_SID_PREFIX, is_simulated_number
+from messaging.simulated import SIMULATED_SID_PREFIX, is_simulated_number
 
 logger = logging.getLogger(__name__)
 

@@ -25,6 +25,7 @@ from contacts.suppression import suppression_add, suppression_clear
 from messaging.backends import SendError, get_backend
 from messaging.models import Message, ProviderDeletion
 from messaging.outbound import retry_delay
+from messaging.tasks import queue
 from reminders import services as reminder_services
 
 logger = logging.getLogger(__name__)
@@ -35,11 +36,12 @@ FORGET_WAIT_FOR_CONFIRMATION = timedelta(hours=2)
 _UNFINISHED = (Message.State.PENDING, Message.State.SENDING)
 
 
-def contact_forget_requested(*, contact: Contact, inbound_id: int) -> None:
-    """FORGET was texted: from now on nothing but its one confirmation is sent to the number.
+def contact_forget_requested(*, contact: Contact) -> None:
+    """FORGET was texted or said: from now on nothing but its one confirmation is sent to the number.
 
-    Called inside the handling transaction; the erasure follows once the confirmation is
-    sent: a task queued on commit, FORGET_ERASE_AFTER_SECONDS later, that waits for it.
+    Called inside the handling transaction (conversation.services.respond). The channel that
+    carries the confirmation then schedules the erasure (`forget_erasure_schedule`); should
+    that be lost, the retention task finishes it.
     """
     suppression_add(number=contact.phone_number)
     reminder_services.reminders_stop(contact=contact)
@@ -50,10 +52,17 @@ def contact_forget_requested(*, contact: Contact, inbound_id: int) -> None:
     contact_services.contact_opt_out(contact=contact, channel="sms", source=Contact.OptOutSource.FORGET)
     contact_services.contact_opt_out(contact=contact, channel="voice", source=Contact.OptOutSource.FORGET)
 
-    def queue_erasure() -> None:
-        from messaging import tasks
 
-        tasks.queue(tasks.forget_erase, inbound_id, countdown=settings.FORGET_ERASE_AFTER_SECONDS)
+def forget_erasure_schedule(*, inbound_id: int) -> None:
+    """Erase the number that texted FORGET (message `inbound_id`) once its confirmation is sent.
+
+    A task queued on commit, FORGET_ERASE_AFTER_SECONDS later, that waits for the confirmation.
+    """
+
+    def queue_erasure() -> None:
+        from privacy import tasks
+
+        queue(tasks.forget_erase, inbound_id, countdown=settings.FORGET_ERASE_AFTER_SECONDS)
 
     transaction.on_commit(queue_erasure)
 

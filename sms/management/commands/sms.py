@@ -17,11 +17,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.test import RequestFactory
 
-from messaging import tasks
 from messaging.models import Message
-from messaging.simulation import inbound_sms_params, twilio_signature
-from messaging.views import inbound_sms
 from project.celery import app as celery_app
+from sms import tasks
+from sms.simulation import inbound_sms_params, twilio_signature
+from sms.views import inbound_sms
 
 WEBHOOK_PATH = "/twilio/sms/"
 

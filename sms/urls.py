@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.urls import path
 
-from messaging import views
+from sms import views
 
-app_name = "messaging"
+app_name = "sms"
 
 urlpatterns = [
     path("sms/", views.inbound_sms, name="inbound-sms"),

@@ -1,7 +1,8 @@
-"""What to do with one text message: the conversation's rules, as a pure decision.
+"""What to do with what a person texted or said: the conversation's rules, as a pure decision.
 
 The decision says which state change to make (opt out, opt in, switch language), which
-topic to answer with and in which language; messaging.services applies it.
+topic to answer with and in which language; `conversation.services.respond` applies it.
+The rules know no channel: a spoken word on a call and a text message go through them alike.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ class Effect(Enum):
     REMIND = "remind"
     PAUSE = "pause"
     RESUME = "resume"
-    # Erase everything about the number, after one confirmation (messaging.privacy).
+    # Erase everything about the number, after one confirmation (privacy.services).
     FORGET = "forget"
 
 
@@ -46,8 +47,14 @@ def decide(
     number_language: str | None = None,
     twilio_opt_out_type: str = "",
     is_paused: bool = False,
+    answered_while_opted_out: bool = False,
 ) -> Decision:
     """Decide the answer to `text` from a number with this language and opt-out state.
+
+    `is_opted_out`: opted out of the channel the words came by. A number opted out of texts
+    gets no answer but to START and FORGET. `answered_while_opted_out`: the person reached
+    us on a channel where the opt-out only stops what we start (they called us): they are
+    answered as anyone is, and START opts them back in.
 
     `number_language` is the language of the number's country, if known: for a new number
     it decides words several languages share, and the language of a menu it cannot guess.
@@ -82,9 +89,10 @@ def decide(
     if is_opted_out:
         if match and match.action == Keyword.Action.START:
             return reply(Topic.OPTED_IN, f"{understood}: opted back in", effect=Effect.OPT_IN)
-        if match and match.action == Keyword.Action.STOP:
-            return reply(None, f"{understood}: already opted out, not confirmed again")
-        return reply(None, f"{understood}: opted out, not answered")
+        if not answered_while_opted_out:
+            if match and match.action == Keyword.Action.STOP:
+                return reply(None, f"{understood}: already opted out, not confirmed again")
+            return reply(None, f"{understood}: opted out, not answered")
 
     if match is None:
         return reply(Topic.MENU, "not understood: menu")
