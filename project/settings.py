@@ -453,6 +453,7 @@ LOGGING = {
         "privacy": {"level": LOG_LEVEL},
         "conversation": {"level": LOG_LEVEL},
         "sms": {"level": LOG_LEVEL},
+        "tryit": {"level": LOG_LEVEL},
         "project": {"level": LOG_LEVEL},
         # Django's own default handler for "django" would print each of its lines a second
         # time (a request's warning, the autoreloader) beside this one, in another format.
