@@ -212,14 +212,12 @@ def time_selection(due: int) -> tuple[float, str]:
             transaction.set_rollback(True)
     from reminders.models import ReminderPlan
 
-    query = (
-        ReminderPlan.objects.select_related("contact")
-        .filter(next_reminder_at__lte=timezone.now())
-        .order_by("next_reminder_at")[:due]
-    )
+    query = ReminderPlan.objects.filter(next_reminder_at__lte=timezone.now()).order_by("next_reminder_at")[:due]
     with connection.cursor() as cursor:
         sql, params = query.query.sql_with_params()
-        cursor.execute("EXPLAIN (ANALYZE, COSTS OFF) " + sql + " FOR UPDATE SKIP LOCKED", params)
+        cursor.execute(
+            "EXPLAIN (ANALYZE, COSTS OFF) " + sql + " FOR UPDATE OF reminders_reminderplan SKIP LOCKED", params
+        )
         plan = "\n".join(row[0] for row in cursor.fetchall())
     return statistics.median(timings), plan
 

@@ -27,6 +27,7 @@ from django.utils import timezone
 from advice import selectors as advice_selectors
 from advice.encoding import render_sms_text
 from advice.models import Topic, TopicTranslation
+from contacts.models import Contact
 from messaging import outbound
 from messaging.models import Message
 from messaging.rows import update_rows
@@ -110,13 +111,23 @@ def reminders_plan_due(*, now: datetime | None = None, max_chunks: int | None = 
 
 
 def due_plans(now: datetime, limit: int = CHUNK) -> list[ReminderPlan]:
-    """Due plans with their contacts, locked for this transaction; rows another tick holds are skipped."""
-    return list(
-        ReminderPlan.objects.select_for_update(skip_locked=True)
-        .select_related("contact")
+    """Due plans with their contacts, locked for this transaction; rows another tick holds are skipped.
+
+    Two statements on purpose: the due plans alone (the partial index on next_reminder_at,
+    locking the plan rows only), then their contacts by primary key. A join in the locking
+    statement let PostgreSQL hash-join the whole contact table (a sequential scan of every
+    contact, 320 ms at 1,000,000) and lock the contacts too: the cost must follow the number
+    due, not the number of contacts.
+    """
+    plans = list(
+        ReminderPlan.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(next_reminder_at__lte=now)
         .order_by("next_reminder_at")[:limit]
     )
+    contacts = Contact.objects.in_bulk([plan.contact_id for plan in plans])
+    for plan in plans:
+        plan.contact = contacts[plan.contact_id]
+    return plans
 
 
 def _plan_chunk(now: datetime, texts: ReminderTexts) -> Planned:
