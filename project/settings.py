@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "privacy",
     "conversation",
     "sms",
+    "voice",
     "tryit",
 ]
 
@@ -265,6 +266,12 @@ SMS_RATE_LIMIT_PER_SECOND = env.get_float("SMS_RATE_LIMIT_PER_SECOND", default=1
 SMS_BULK_BATCH_SIZE = env.get_int("SMS_BULK_BATCH_SIZE", default=100, minimum=1, maximum=1000)
 SMS_BULK_SENDERS = env.get_int("SMS_BULK_SENDERS", default=4, minimum=1, maximum=200)
 
+# --- Voice (the phone menu) -------------------------------------------------------------
+# A call ends politely (voice-time-limit, then hang up) once it is this old: no call loops forever.
+VOICE_MAX_CALL_SECONDS = env.get_int("VOICE_MAX_CALL_SECONDS", default=600, minimum=30, maximum=14_400)
+# How long a menu waits for a key (or words) after its last word, before asking once more.
+VOICE_INPUT_TIMEOUT_SECONDS = env.get_int("VOICE_INPUT_TIMEOUT_SECONDS", default=6, minimum=1, maximum=30)
+
 # --- Privacy ----------------------------------------------------------------------------
 # Key of the HMAC that remembers erased numbers (FORGET) without storing them; never in the
 # database. Changing it forgets every suppression (those numbers could be texted again).
@@ -453,6 +460,7 @@ LOGGING = {
         "privacy": {"level": LOG_LEVEL},
         "conversation": {"level": LOG_LEVEL},
         "sms": {"level": LOG_LEVEL},
+        "voice": {"level": LOG_LEVEL},
         "tryit": {"level": LOG_LEVEL},
         "project": {"level": LOG_LEVEL},
         # Django's own default handler for "django" would print each of its lines a second

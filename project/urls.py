@@ -13,6 +13,7 @@ from tryit import urls as tryit_urls
 from tryit import views as tryit_views
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("twilio/voice/", include("voice.urls")),
     path("twilio/", include("sms.urls")),
     path("health/", project_views.health, name="health"),
 ]
