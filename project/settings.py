@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "sms",
     "voice",
     "dashboard",
+    "tryit",
 ]
 
 MIDDLEWARE = [
@@ -304,6 +305,9 @@ REMINDER_QUIET_HOURS = env.get_str(
     "REMINDER_QUIET_HOURS", default="21:00-08:00", check=check_pattern(r"\d{2}:\d{2}-\d{2}:\d{2}", "HH:MM-HH:MM")
 )
 REMINDER_DEFAULT_TIMES = env.get_str("REMINDER_DEFAULT_TIMES", default="09:00 13:00 17:00", check=check_times)
+# REMIND alone: each contact's default times move by a fixed number of minutes within this
+# window (20: 08:50-09:10 for 09:00), so that the defaults do not make one wave per time.
+REMINDER_DEFAULT_SPREAD_MINUTES = env.get_int("REMINDER_DEFAULT_SPREAD_MINUTES", default=20, minimum=0, maximum=120)
 REMINDER_MAX_TIMES = env.get_int("REMINDER_MAX_TIMES", default=6, minimum=1, maximum=24)
 REMINDER_GRACE_MINUTES = env.get_float("REMINDER_GRACE_MINUTES", default=15.0, minimum=0.0, maximum=120.0)
 REMINDER_PAUSE_MAX_DAYS = env.get_int("REMINDER_PAUSE_MAX_DAYS", default=365, minimum=1)
@@ -399,6 +403,9 @@ ADMIN_URL = env.get_str(
     default="/admin/",
     check=check_pattern(r"/([A-Za-z0-9_-]+/)+", "a path such as /admin/ (letters, digits, - and _, slashes around)"),
 )
+# The try-it phone (tryit) without signing in, at /try/: for the embedded default only. The
+# admin's own try-it page (ADMIN_URL + "try/") is always there for staff.
+TRY_IT_PUBLIC = env.get_bool("TRY_IT_PUBLIC", default=DEBUG)
 # Staff who set up an authenticator app (TOTP) must use it; superusers must have one when this is on.
 ADMIN_REQUIRE_2FA = env.get_bool("ADMIN_REQUIRE_2FA", default=False)
 OTP_TOTP_ISSUER = env.get_str("OTP_TOTP_ISSUER", default="Leg cramps SMS")
@@ -449,13 +456,14 @@ LOGGING = {
     "filters": {
         "redact_numbers": {"()": "project.logfilters.RedactPhoneNumbers"},
         "drop_query_strings": {"()": "project.logfilters.DropQueryStrings"},
+        "quiet_routine_tasks": {"()": "project.logfilters.QuietRoutineTasks"},
     },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["drop_query_strings", "redact_numbers"],
+            "filters": ["quiet_routine_tasks", "drop_query_strings", "redact_numbers"],
         }
     },
     "root": {"handlers": ["console"], "level": "WARNING"},
@@ -469,7 +477,14 @@ LOGGING = {
         "sms": {"level": LOG_LEVEL},
         "voice": {"level": LOG_LEVEL},
         "dashboard": {"level": LOG_LEVEL},
+        "tryit": {"level": LOG_LEVEL},
         "project": {"level": LOG_LEVEL},
+        # Django's own default handler for "django" would print each of its lines a second
+        # time (a request's warning, the autoreloader) beside this one, in another format.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # runserver prints every request, a 404 included (django.server): in development the
+        # same 404 or 403 is not printed a second time as a warning of its own; errors are.
+        "django.request": {"level": "ERROR" if DEBUG else "WARNING"},
         "twilio": {"level": THIRD_PARTY_LOG_LEVEL},
         "urllib3": {"level": THIRD_PARTY_LOG_LEVEL},
         # runserver's request lines: through the console handler (its filters), not Django's own.

@@ -9,6 +9,7 @@ through `plan_follow_contact` (registered with contacts in RemindersConfig.ready
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
@@ -48,6 +49,40 @@ def quiet_hours() -> QuietHours:
 
 def default_times() -> tuple[time, ...]:
     return parse_times(settings.REMINDER_DEFAULT_TIMES).times
+
+
+# Not a secret: it only keeps this hash apart from any other use of the number.
+_SPREAD_KEY = b"legcramps.reminders.default-spread"
+
+
+def spread_offset(phone_number: str) -> int:
+    """The contact's minutes before (negative) or after the default times, the same for all of
+    them and every time: a keyed hash of the number, over REMINDER_DEFAULT_SPREAD_MINUTES
+    (20: -10 to +10 minutes, 08:50 to 09:10)."""
+    window = int(settings.REMINDER_DEFAULT_SPREAD_MINUTES)
+    if window <= 0:
+        return 0
+    digest = hashlib.blake2b(phone_number.encode(), key=_SPREAD_KEY, digest_size=8).digest()
+    return int.from_bytes(digest, "big") % (window + 1) - window // 2
+
+
+def _shifted(at: time, minutes: int) -> time:
+    moved = (at.hour * 60 + at.minute + minutes) % (24 * 60)
+    return time(moved // 60, moved % 60)
+
+
+def default_times_for(contact: Contact) -> tuple[time, ...]:
+    """`REMIND` alone: the default times moved by the contact's offset, so that a popular
+    service does not text everyone in the same minute. A time the offset would move into the
+    quiet hours moves the other way instead (the defaults themselves lie outside them), or
+    stays exact if both ways are quiet."""
+    offset = spread_offset(contact.phone_number)
+    quiet = quiet_hours()
+    spread: set[time] = set()
+    for at in default_times():
+        moved = next((m for m in (_shifted(at, offset), _shifted(at, -offset)) if not quiet.contains(m)), at)
+        spread.add(moved)
+    return tuple(sorted(spread))
 
 
 _PLAN = "SELECT * FROM reminders_reminderplan WHERE contact_id = %s"
@@ -163,8 +198,8 @@ def _reminders_on(contact: Contact, plan: ReminderPlan) -> Reply:
     )
 
 
-def _no_reminders() -> Reply:
-    return Reply(Topic.REMINDERS_NONE, {"times": format_times(default_times())})
+def _no_reminders(contact: Contact) -> Reply:
+    return Reply(Topic.REMINDERS_NONE, {"times": format_times(default_times_for(contact))})
 
 
 def _save(plan: ReminderPlan, fields: list[str]) -> None:
@@ -201,7 +236,9 @@ def reminders_subscribe(*, contact: Contact, text: str, now: datetime | None = N
     if checked.problem:
         return checked.problem
     current = plan_of(contact)
-    times = checked.times or (tuple(plan_times(current)) if current and current.has_reminders else default_times())
+    # No times given: keep the ones they have, else their spread defaults.
+    kept_or_default = tuple(plan_times(current)) if current and current.has_reminders else default_times_for(contact)
+    times = checked.times or kept_or_default
     plan = reminders_set_times(contact=contact, times=times, now=now)
     return _reminders_on(contact, plan)
 
@@ -227,7 +264,7 @@ def reminders_pause(*, contact: Contact, text: str, now: datetime | None = None)
     now = now or timezone.now()
     plan = plan_of(contact)
     if plan is None or not plan.has_reminders:
-        return _no_reminders()
+        return _no_reminders(contact)
     days = pause_days(text)
     plan.paused_at = now
     plan.paused_until = None
@@ -247,7 +284,7 @@ def reminders_resume(*, contact: Contact, now: datetime | None = None) -> Reply:
     """RESUME (or START while paused): reminders again from the next chosen time."""
     plan = plan_of(contact)
     if plan is None or not plan.has_reminders:
-        return _no_reminders()
+        return _no_reminders(contact)
     plan.paused_at = None
     plan.paused_until = None
     plan_reschedule(plan, now=now, save=False)
