@@ -15,9 +15,27 @@ from contacts.admin import sees_personal_data
 from contacts.phone import masked
 from messaging import outbound, tasks
 from messaging.models import BULK_PURPOSES, Message, ProviderDeletion
+from messaging.simulated import SIMULATED_PREFIX
 
 # What only holders of the permission see: numbers, texts, and Twilio's raw webhook parameters.
 PERSONAL_FIELDS = frozenset({"phone_number", "body", "params", "excerpt"})
+
+
+class SimulatedFilter(admin.SimpleListFilter):
+    """Messages of the try-it phone (simulated numbers: kept here, never sent to Twilio)."""
+
+    title = _("try-it phone")
+    parameter_name = "simulated"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("yes", _("simulated (never sent)")), ("no", _("real"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Message]) -> QuerySet[Message]:
+        if self.value() == "yes":
+            return queryset.filter(phone_number__startswith=SIMULATED_PREFIX)
+        if self.value() == "no":
+            return queryset.exclude(phone_number__startswith=SIMULATED_PREFIX)
+        return queryset
 
 
 @admin.register(Message)
@@ -34,7 +52,7 @@ class MessageAdmin(admin.ModelAdmin[Message]):
         "topic",
         "segments",
     ]
-    list_filter = ["direction", "state", "provider_status", "channel", "purpose", "language"]
+    list_filter = ["direction", "state", "provider_status", "channel", "purpose", "language", SimulatedFilter]
     actions = ["retry_sending"]
     search_fields = ["phone_number", "provider_sid", "body"]
     date_hierarchy = "created_at"

@@ -43,6 +43,10 @@ class ServiceAuthenticationForm(OTPAdminAuthenticationForm):  # type: ignore[mis
 class ServiceAdminSite(admin.AdminSite):
     login_form = ServiceAuthenticationForm
     login_template = "otp/admin111/login.html"
+    # "View site": the try-it phone (tryit), the one page of the service a person can look at.
+    site_url = settings.ADMIN_URL + "try/"
+    # The lists need the width (a 1,366-pixel screen shows every column); Home lists every model.
+    enable_nav_sidebar = False
 
     def has_permission(self, request: HttpRequest) -> bool:
         if not super().has_permission(request):

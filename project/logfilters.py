@@ -5,7 +5,10 @@ reaches it, the service's own and third parties' (`twilio`, `urllib3`, Celery, D
 - `RedactPhoneNumbers` masks any phone number in the final text, as contacts.phone.masked
   does, including a traceback's text;
 - `DropQueryStrings` removes the query string from request lines (runserver's
-  `django.server` logger), where an admin search (`?q=...`) would put a number in clear.
+  `django.server` logger), where an admin search (`?q=...`) would put a number in clear;
+- `QuietRoutineTasks` drops Celery's INFO lines about the beat schedule's own tasks (the
+  reminder tick, the sweep: sent, received, succeeded, every few seconds) unless LOG_LEVEL is
+  DEBUG; their failures, and every other task, are logged as before.
 
 Message bodies are never logged by the service's own code; these filters are the net under
 that rule, not its only guard.
@@ -15,6 +18,8 @@ from __future__ import annotations
 
 import logging
 import re
+
+from django.conf import settings
 
 from contacts.phone import mask_numbers
 
@@ -48,3 +53,18 @@ class DropQueryStrings(logging.Filter):
             if stripped != text:
                 record.msg, record.args = stripped, None
         return True
+
+
+_CELERY_CHATTER = ("celery.beat", "celery.worker.strategy", "celery.app.trace")
+
+
+class QuietRoutineTasks(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.INFO or record.name not in _CELERY_CHATTER or settings.LOG_LEVEL == "DEBUG":
+            return True
+        try:
+            text = record.getMessage()
+        except Exception:
+            return True
+        routine = {str(entry["task"]) for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+        return not any(f"{task}[" in text or f"({task})" in text for task in routine)

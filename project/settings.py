@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "conversation",
     "sms",
     "voice",
+    "dashboard",
+    "tryit",
 ]
 
 MIDDLEWARE = [
@@ -196,6 +198,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": REMINDER_TICK_SECONDS,
         "options": {"expires": REMINDER_TICK_SECONDS},
     },
+    # The dashboard's daily counts (today and yesterday, rewritten: idempotent).
+    "dashboard-aggregate": {
+        "task": "dashboard.tasks.aggregate",
+        "schedule": env.get_float("DASHBOARD_AGGREGATE_SECONDS", default=300.0, minimum=10.0),
+        "options": {"expires": 300.0},
+    },
 }
 
 # --- SMS and Twilio ---------------------------------------------------------------------
@@ -284,12 +292,23 @@ RETENTION_BATCH_SIZE = env.get_int("RETENTION_BATCH_SIZE", default=1000, minimum
 # How long after a FORGET confirmation the erasure starts (the confirmation must be sent first).
 FORGET_ERASE_AFTER_SECONDS = env.get_float("FORGET_ERASE_AFTER_SECONDS", default=30.0, minimum=0.0, maximum=110.0)
 
+# --- Dashboard (cost estimate) ---------------------------------------------------------
+# Prices for the dashboard's cost estimate; 0 (the default) shows segments and minutes only.
+COST_PER_SEGMENT = env.get_float("COST_PER_SEGMENT", default=0.0, minimum=0.0)
+COST_PER_CALL_MINUTE = env.get_float("COST_PER_CALL_MINUTE", default=0.0, minimum=0.0)
+COST_CURRENCY = env.get_str(
+    "COST_CURRENCY", default="EUR", check=check_pattern(r"[A-Z]{3}", "a three-letter currency code such as EUR")
+)
+
 # --- Reminders --------------------------------------------------------------------------
 REMINDER_DEFAULT_TIME_ZONE = env.get_str("REMINDER_DEFAULT_TIME_ZONE", default="Europe/Brussels", check=check_time_zone)
 REMINDER_QUIET_HOURS = env.get_str(
     "REMINDER_QUIET_HOURS", default="21:00-08:00", check=check_pattern(r"\d{2}:\d{2}-\d{2}:\d{2}", "HH:MM-HH:MM")
 )
 REMINDER_DEFAULT_TIMES = env.get_str("REMINDER_DEFAULT_TIMES", default="09:00 13:00 17:00", check=check_times)
+# REMIND alone: each contact's default times move by a fixed number of minutes within this
+# window (20: 08:50-09:10 for 09:00), so that the defaults do not make one wave per time.
+REMINDER_DEFAULT_SPREAD_MINUTES = env.get_int("REMINDER_DEFAULT_SPREAD_MINUTES", default=20, minimum=0, maximum=120)
 REMINDER_MAX_TIMES = env.get_int("REMINDER_MAX_TIMES", default=6, minimum=1, maximum=24)
 REMINDER_GRACE_MINUTES = env.get_float("REMINDER_GRACE_MINUTES", default=15.0, minimum=0.0, maximum=120.0)
 REMINDER_PAUSE_MAX_DAYS = env.get_int("REMINDER_PAUSE_MAX_DAYS", default=365, minimum=1)
@@ -413,6 +432,9 @@ ADMIN_URL = env.get_str(
     default="/admin/",
     check=check_pattern(r"/([A-Za-z0-9_-]+/)+", "a path such as /admin/ (letters, digits, - and _, slashes around)"),
 )
+# The try-it phone (tryit) without signing in, at /try/: for the embedded default only. The
+# admin's own try-it page (ADMIN_URL + "try/") is always there for staff.
+TRY_IT_PUBLIC = env.get_bool("TRY_IT_PUBLIC", default=DEBUG)
 # Staff who set up an authenticator app (TOTP) must use it; superusers must have one when this is on.
 ADMIN_REQUIRE_2FA = env.get_bool("ADMIN_REQUIRE_2FA", default=False)
 OTP_TOTP_ISSUER = env.get_str("OTP_TOTP_ISSUER", default="Leg cramps SMS")
@@ -463,13 +485,14 @@ LOGGING = {
     "filters": {
         "redact_numbers": {"()": "project.logfilters.RedactPhoneNumbers"},
         "drop_query_strings": {"()": "project.logfilters.DropQueryStrings"},
+        "quiet_routine_tasks": {"()": "project.logfilters.QuietRoutineTasks"},
     },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["drop_query_strings", "redact_numbers"],
+            "filters": ["quiet_routine_tasks", "drop_query_strings", "redact_numbers"],
         }
     },
     "root": {"handlers": ["console"], "level": "WARNING"},
@@ -482,7 +505,15 @@ LOGGING = {
         "conversation": {"level": LOG_LEVEL},
         "sms": {"level": LOG_LEVEL},
         "voice": {"level": LOG_LEVEL},
+        "dashboard": {"level": LOG_LEVEL},
+        "tryit": {"level": LOG_LEVEL},
         "project": {"level": LOG_LEVEL},
+        # Django's own default handler for "django" would print each of its lines a second
+        # time (a request's warning, the autoreloader) beside this one, in another format.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # runserver prints every request, a 404 included (django.server): in development the
+        # same 404 or 403 is not printed a second time as a warning of its own; errors are.
+        "django.request": {"level": "ERROR" if DEBUG else "WARNING"},
         "twilio": {"level": THIRD_PARTY_LOG_LEVEL},
         "urllib3": {"level": THIRD_PARTY_LOG_LEVEL},
         # runserver's request lines: through the console handler (its filters), not Django's own.

@@ -18,6 +18,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
@@ -31,6 +32,7 @@ from contacts.models import Contact
 from messaging.models import Message
 from messaging.tasks import queue
 from reminders import advisories, services
+from reminders.advisory_preview import advisory_preview
 from reminders.models import Broadcast, ReminderPlan
 from reminders.schedule import format_time
 
@@ -304,6 +306,22 @@ class BroadcastAdmin(admin.ModelAdmin[Broadcast]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Broadcast | None = None) -> bool:
         return False
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None) -> Any:
+        """Choosing a topic shows what will be sent, to how many, first; "Send" (_confirm) sends it."""
+        if request.method == "POST" and "_confirm" not in request.POST:
+            form = BroadcastForm(request.POST)
+            if form.is_valid() and self.has_add_permission(request):
+                topic = form.cleaned_data["topic"]
+                context = {
+                    **self.admin_site.each_context(request),
+                    "opts": self.opts,
+                    "title": _("Before sending: %(topic)s") % {"topic": topic},
+                    "topic": topic,
+                    "preview": advisory_preview(topic=topic),
+                }
+                return TemplateResponse(request, "admin/reminders/broadcast/preview.html", context)
+        return super().add_view(request, form_url, extra_context)
 
     def save_model(self, request: HttpRequest, obj: Broadcast, form: Any, change: bool) -> None:
         if change:

@@ -61,7 +61,8 @@ def advisory_check(*, topic: Topic) -> None:
     recent = Broadcast.objects.filter(topic=topic, created_at__gte=timezone.now() - REPEAT_AFTER).first()
     if recent is not None:
         raise AdvisoryRefused(
-            f"{topic} was already sent as an advisory at {recent.created_at:%Y-%m-%d %H:%M}; "
+            # In local time, as the admin's lists show it (settings.TIME_ZONE), never UTC.
+            f"{topic} was already sent as an advisory at {timezone.localtime(recent.created_at):%Y-%m-%d %H:%M}; "
             f"the same advisory is refused for {REPEAT_AFTER.total_seconds() / 3600:g} hours"
         )
 

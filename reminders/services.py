@@ -9,6 +9,7 @@ through `plan_follow_contact` (registered with contacts in RemindersConfig.ready
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
@@ -49,6 +50,40 @@ def quiet_hours() -> QuietHours:
 
 def default_times() -> tuple[time, ...]:
     return parse_times(settings.REMINDER_DEFAULT_TIMES).times
+
+
+# Not a secret: it only keeps this hash apart from any other use of the number.
+_SPREAD_KEY = b"legcramps.reminders.default-spread"
+
+
+def spread_offset(phone_number: str) -> int:
+    """The contact's minutes before (negative) or after the default times, the same for all of
+    them and every time: a keyed hash of the number, over REMINDER_DEFAULT_SPREAD_MINUTES
+    (20: -10 to +10 minutes, 08:50 to 09:10)."""
+    window = int(settings.REMINDER_DEFAULT_SPREAD_MINUTES)
+    if window <= 0:
+        return 0
+    digest = hashlib.blake2b(phone_number.encode(), key=_SPREAD_KEY, digest_size=8).digest()
+    return int.from_bytes(digest, "big") % (window + 1) - window // 2
+
+
+def _shifted(at: time, minutes: int) -> time:
+    moved = (at.hour * 60 + at.minute + minutes) % (24 * 60)
+    return time(moved // 60, moved % 60)
+
+
+def default_times_for(contact: Contact) -> tuple[time, ...]:
+    """`REMIND` alone: the default times moved by the contact's offset, so that a popular
+    service does not text everyone in the same minute. A time the offset would move into the
+    quiet hours moves the other way instead (the defaults themselves lie outside them), or
+    stays exact if both ways are quiet."""
+    offset = spread_offset(contact.phone_number)
+    quiet = quiet_hours()
+    spread: set[time] = set()
+    for at in default_times():
+        moved = next((m for m in (_shifted(at, offset), _shifted(at, -offset)) if not quiet.contains(m)), at)
+        spread.add(moved)
+    return tuple(sorted(spread))
 
 
 _PLAN = "SELECT * FROM reminders_reminderplan WHERE contact_id = %s"
@@ -182,8 +217,8 @@ def _reminders_on(contact: Contact, plan: ReminderPlan) -> Reply:
     )
 
 
-def _no_reminders() -> Reply:
-    return Reply(Topic.REMINDERS_NONE, {"times": format_times(default_times())})
+def _no_reminders(contact: Contact) -> Reply:
+    return Reply(Topic.REMINDERS_NONE, {"times": format_times(default_times_for(contact))})
 
 
 def _save(plan: ReminderPlan, fields: list[str]) -> None:
@@ -276,7 +311,9 @@ def reminders_subscribe(*, contact: Contact, text: str, now: datetime | None = N
         return checked.problem
     channel = advice_selectors.keyword_index().reminder_channel(text)
     current = plan_of(contact)
-    times = checked.times or (tuple(plan_times(current)) if current and current.has_reminders else default_times())
+    # No times given: keep the ones they have, else their spread defaults.
+    kept_or_default = tuple(plan_times(current)) if current and current.has_reminders else default_times_for(contact)
+    times = checked.times or kept_or_default
     plan = reminders_set_times(contact=contact, times=times, now=now, channel=channel)
     return _reminders_on(contact, plan)
 
@@ -302,7 +339,7 @@ def reminders_pause(*, contact: Contact, text: str, now: datetime | None = None)
     now = now or timezone.now()
     plan = plan_of(contact)
     if plan is None or not plan.has_reminders:
-        return _no_reminders()
+        return _no_reminders(contact)
     days = pause_days(text)
     plan.paused_at = now
     plan.paused_until = None
@@ -322,7 +359,7 @@ def reminders_resume(*, contact: Contact, now: datetime | None = None) -> Reply:
     """RESUME (or START while paused): reminders again from the next chosen time."""
     plan = plan_of(contact)
     if plan is None or not plan.has_reminders:
-        return _no_reminders()
+        return _no_reminders(contact)
     plan.paused_at = None
     plan.paused_until = None
     plan_reschedule(plan, now=now, save=False)
@@ -365,7 +402,7 @@ def reminder_calls_setting(*, contact: Contact) -> Reply:
 def reminder_calls_on(*, contact: Contact, now: datetime | None = None) -> Reply:
     """8 then 1: reminder calls at the person's times (the defaults if they have none), unpaused."""
     current = plan_of(contact)
-    times = tuple(plan_times(current)) if current and current.has_reminders else default_times()
+    times = tuple(plan_times(current)) if current and current.has_reminders else default_times_for(contact)
     plan = reminders_set_times(contact=contact, times=times, now=now, channel=ReminderPlan.Channel.VOICE)
     return Reply(Topic.VOICE_REMINDER_CALLS_ON, {"times": format_times(plan_times(plan))})
 
@@ -392,7 +429,7 @@ def reminder_texts_again(*, contact: Contact) -> Reply:
     """8 then 3: the reminders as text messages again, times unchanged (none: the defaults)."""
     plan = plan_of(contact)
     if plan is None or not plan.has_reminders:
-        plan = reminders_set_times(contact=contact, times=default_times(), channel=ReminderPlan.Channel.SMS)
+        plan = reminders_set_times(contact=contact, times=default_times_for(contact), channel=ReminderPlan.Channel.SMS)
     else:
         reminders_set_channel(contact=contact, channel=ReminderPlan.Channel.SMS)
     return Reply(Topic.VOICE_REMINDER_TEXTS_ON, {"times": format_times(plan_times(plan))})

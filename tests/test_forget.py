@@ -294,3 +294,18 @@ def test_content_editors_can_neither_export_nor_erase(text: Any, client: Any) ->
     assert client.get(f"/admin/contacts/contact/{pk}/export/").status_code == 403
     assert client.post(f"/admin/contacts/contact/{pk}/erase/").status_code == 403
     assert Contact.objects.exists()
+
+
+def test_erasure_deletes_a_calls_record_through_twilios_calls_api(fake_twilio: FakeTwilio) -> None:
+    contact = Contact.objects.create(phone_number=NUMBER)
+    call_sid = "CA" + "7" * 32
+    Message.objects.create(
+        direction="in", channel="voice", contact=contact, phone_number=NUMBER, provider_sid=call_sid, state="handled"
+    )
+
+    privacy.contact_erase(contact=contact)
+    privacy.provider_deletions_run()
+
+    paths = [r.path for r in fake_twilio.deletes()]
+    assert paths == [f"/2010-04-01/Accounts/{fake_twilio.account_sid}/Calls/{call_sid}.json"]
+    assert not ProviderDeletion.objects.exists()  # Twilio's 404 for a call it no longer has counts as deleted

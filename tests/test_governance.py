@@ -377,7 +377,9 @@ def test_an_advisory_sends_the_published_text_while_a_draft_waits(
     operator = logged_in(member("olga", "operators"))
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = operator.post("/admin/reminders/broadcast/add/", {"topic": Topic.objects.get(slug="heat").pk})
+        response = operator.post(
+            "/admin/reminders/broadcast/add/", {"topic": Topic.objects.get(slug="heat").pk, "_confirm": "1"}
+        )
     start_senders()  # beat's task
 
     assert response.status_code == 302

@@ -501,9 +501,10 @@ def test_menu_8_tells_the_setting_sets_calls_one_time_and_goes_back_to_texts() -
     assert services.reminder_calls_setting(contact=person).topic == Topic.VOICE_REMINDER_SETTING_NONE
 
     on = services.reminder_calls_on(contact=person)
-    assert on == services.Reply(Topic.VOICE_REMINDER_CALLS_ON, {"times": "09:00, 13:00, 17:00"})
+    defaults = ", ".join(at.strftime("%H:%M") for at in services.default_times_for(person))  # spread per contact
+    assert on == services.Reply(Topic.VOICE_REMINDER_CALLS_ON, {"times": defaults})
     assert plan(person).channel == ReminderPlan.Channel.VOICE and plan(person).next_reminder_at is not None
-    assert services.reminder_calls_setting(contact=contact()).params == {"times": "09:00, 13:00, 17:00"}
+    assert services.reminder_calls_setting(contact=contact()).params == {"times": defaults}
 
     one = services.reminder_calls_at(contact=contact(), digits="0930")
     assert one == services.Reply(Topic.VOICE_REMINDER_CALLS_ON, {"times": "09:30"})

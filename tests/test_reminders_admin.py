@@ -187,7 +187,7 @@ def test_an_advisory_goes_once_to_everyone_with_reminders_on_in_their_language(
     heat = Topic.objects.get(slug="heat")
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = staff.post("/admin/reminders/broadcast/add/", {"topic": heat.pk})
+        response = staff.post("/admin/reminders/broadcast/add/", {"topic": heat.pk, "_confirm": "1"})
     assert response.status_code == 302
     start_senders()  # beat's task: the advisory's rows are sent by the bulk senders it starts
     again = staff.post("/admin/reminders/broadcast/add/", {"topic": heat.pk})
@@ -198,6 +198,8 @@ def test_an_advisory_goes_once_to_everyone_with_reminders_on_in_their_language(
     assert "VERGEET MIJ" not in bodies["+32470000001"]  # an advisory never carries the storage line
     assert "En cas d'efforts intenses et de températures très élevées" in bodies["+32470000002"]
     assert again.status_code == 200 and "already sent as an advisory" in again.content.decode()
+    local = timezone.localtime(Broadcast.objects.get().created_at).strftime("%Y-%m-%d %H:%M")
+    assert f"already sent as an advisory at {local}" in again.content.decode()  # Brussels time, as the lists
     broadcast = Broadcast.objects.get()
     page = staff.get(f"/admin/reminders/broadcast/{broadcast.pk}/change/").content.decode()
     assert "2 / 2 / 0" in page
@@ -214,7 +216,7 @@ def test_an_advisory_waits_for_the_end_of_someone_s_quiet_hours(
     active("+32470000001", "nl")
 
     with django_capture_on_commit_callbacks(execute=True):
-        staff.post("/admin/reminders/broadcast/add/", {"topic": Topic.objects.get(slug="heat").pk})
+        staff.post("/admin/reminders/broadcast/add/", {"topic": Topic.objects.get(slug="heat").pk, "_confirm": "1"})
     start_senders()
 
     assert outbox == []
@@ -224,6 +226,32 @@ def test_an_advisory_waits_for_the_end_of_someone_s_quiet_hours(
     assert message.next_attempt_at.astimezone(ZoneInfo("Europe/Brussels")).hour == (now.hour + 2) % 24
     page = staff.get("/admin/reminders/broadcast/").content.decode()
     assert 'http-equiv="refresh"' in page  # the list refreshes itself while it runs
+
+
+def test_an_advisory_shows_its_text_per_language_and_who_gets_it_before_it_is_sent(
+    staff: Client, outbox: list[Any], settings: Any
+) -> None:
+    settings.REMINDER_QUIET_HOURS = "00:00-00:00"
+    active("+32470000001", "nl")
+    active("+32470000002", "nl")
+    active("+32470000003", "fr")
+    active("+32470000004", "de", sms_opted_out=True)
+    active("+32470000005", "en", paused_at=timezone.now())
+    make_contact(phone_number="+32470000006", language_id="en")  # never asked for reminders
+    heat = Topic.objects.get(slug="heat")
+
+    response = staff.post("/admin/reminders/broadcast/add/", {"topic": heat.pk})
+
+    assert response.status_code == 200
+    assert not Broadcast.objects.exists() and outbox == []  # nothing sent yet
+    preview = response.context["preview"]
+    assert (preview.by_sms, preview.by_call, preview.without_text) == (3, 0, 0)
+    rows = {row.language: (row.by_sms, row.by_call, row.text_language) for row in preview.languages}
+    assert rows == {"nl": (2, 0, "nl"), "fr": (1, 0, "fr"), "de": (0, 0, "de"), "en": (0, 0, "en")}
+    page = response.content.decode()
+    assert "By SMS: 3 people." in page and "By call: 0 people." in page
+    assert "Zware inspanning en zeer hoge temperaturen?" in page
+    assert "Send to 3 people" in page and 'name="_confirm"' in page
 
 
 def test_a_service_message_cannot_be_an_advisory(staff: Client) -> None:

@@ -24,13 +24,14 @@ def contact(number: str = "+32470123456") -> Contact:
 def test_remind_alone_subscribes_at_the_default_times_and_confirms_them(text: Any) -> None:
     reply = text("REMIND")
 
+    # This number's place in REMINDER_DEFAULT_SPREAD_MINUTES: five minutes after each default.
     assert reply.body == (
-        "Reminders on: you will get a short reminder at 09:00, 13:00, 17:00 (Belgian time). To change the times, "
+        "Reminders on: you will get a short reminder at 09:05, 13:05, 17:05 (Belgian time). To change the times, "
         "text REMIND and new times, such as REMIND 9 12:30 17. PAUSE to pause, STOP to stop.\n"
         "We store your number. Text FORGET to erase it."
     )
     person = contact()
-    assert plan(person).reminder_times == ["09:00", "13:00", "17:00"]
+    assert plan(person).reminder_times == ["09:05", "13:05", "17:05"]
     assert person.time_zone == "Europe/Brussels"
     assert plan(person).next_reminder_at is not None
     assert plan(person).next_reminder_at > timezone.now()
@@ -150,7 +151,7 @@ def test_pause_or_resume_without_reminders_says_how_to_get_them(text: Any) -> No
     reply = text("PAUSE")
 
     assert reply.body == (
-        "You have no reminders. Text REMIND to get one at 09:00, 13:00, 17:00, or REMIND and your own times."
+        "You have no reminders. Text REMIND to get one at 09:05, 13:05, 17:05, or REMIND and your own times."
     )
 
 

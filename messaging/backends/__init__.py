@@ -2,10 +2,12 @@
 
 `get_backend(channel="sms")` returns the backend configured for the channel: the
 `<CHANNEL>_BACKEND` setting names one of `<CHANNEL>_BACKENDS` (`twilio` in production,
-`console` in development, `locmem` in tests). Voice adds its own pair of settings and
-entry in CHANNEL_SETTINGS. One instance per process and channel, so HTTP connections
-are reused; a change to any of those settings or to a TWILIO_ setting (tests'
-`override_settings`) drops the instances through Django's `setting_changed` signal.
+`console` in development, `locmem` in tests). SMS backends sit behind the simulator's
+router, so that messages to the try-it phone's numbers never reach them
+(backends/simulator.py). Voice adds its own pair of settings and entry in
+CHANNEL_SETTINGS. One instance per process and channel, so HTTP connections are reused; a
+change to any of those settings or to a TWILIO_ setting (tests' `override_settings`) drops
+the instances through Django's `setting_changed` signal.
 """
 
 from __future__ import annotations
@@ -38,8 +40,13 @@ def get_backend(channel: str = "sms") -> SmsBackend:
             if backend is None:
                 chosen, registry = CHANNEL_SETTINGS[channel]
                 backend_class = import_string(getattr(settings, registry)[getattr(settings, chosen)])
-                backend = _backends[channel] = backend_class()
-    return backend  # type: ignore[no-any-return]
+                backend = backend_class()
+                if channel == "sms":
+                    from messaging.backends.simulator import SimulatorRouter
+
+                    backend = SimulatorRouter(backend)
+                _backends[channel] = backend
+    return backend
 
 
 def _configures_a_backend(name: str) -> bool:

@@ -174,8 +174,10 @@ class TwilioBackend:
         return None
 
     def delete_message(self, sid: str) -> None:
+        """Delete a message's or a call's record at Twilio (a call is a row of the log too)."""
         try:
-            self.client.messages(sid).delete()
+            record = self.client.calls(sid) if sid.startswith("CA") else self.client.messages(sid)
+            record.delete()
         except TwilioRestException as exc:
             if exc.status == 404:
                 return  # deleted already
