@@ -118,7 +118,6 @@ class ContactWithPlanAdmin(ContactAdmin):
         "phone_number",
         "language",
         "reminder_times_display",
-        "reminder_channel_display",
         "next_reminder",
         "sms_opted_out",
         "sms_undeliverable_at",
@@ -171,11 +170,6 @@ class ContactWithPlanAdmin(ContactAdmin):
                 level=messages.WARNING,
             )
         return super().changelist_view(request, extra_context)
-
-    @admin.display(description=_("reminders by"))
-    def reminder_channel_display(self, obj: Contact) -> str:
-        plan = services.plan_of(obj)
-        return str(plan.get_channel_display()) if plan and plan.reminder_times else "-"
 
     @admin.display(description=_("reminder times"))
     def reminder_times_display(self, obj: Contact) -> str:

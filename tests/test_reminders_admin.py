@@ -280,8 +280,8 @@ def test_an_admin_sets_reminder_calls_and_back(staff: Client) -> None:
 
     assert response.status_code == 302
     assert plan(person).channel == "sms" and plan(person).reminder_times == ["09:00"]
-    page = staff.get("/admin/contacts/contact/").content.decode()
-    assert "text messages" in page
+    page = staff.get(f"/admin/contacts/contact/{person.pk}/change/").content.decode()
+    assert '<option value="sms" selected>text messages</option>' in page
 
 
 def test_a_contacts_page_shows_each_call_with_its_attempts_and_codes(staff: Client) -> None:
