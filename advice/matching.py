@@ -57,8 +57,12 @@ TOPIC, MENU, STOP, START, LANGUAGE, REMIND, PAUSE, RESUME, FORGET = (
     "resume",
     "forget",
 )
+# Words that say how reminders go out, read only after a reminder word ("REMIND CALL 9:30",
+# "HERINNER SMS"): never a message's meaning by themselves.
+BY_CALL, BY_SMS = "by-call", "by-sms"
+REMINDER_CHANNELS = {BY_CALL: "voice", BY_SMS: "sms"}
 # Actions that change what a person receives: exact words only, never a variant or a typo.
-CONTROL_ACTIONS = frozenset({STOP, START, LANGUAGE, REMIND, PAUSE, RESUME, FORGET})
+CONTROL_ACTIONS = frozenset({STOP, START, LANGUAGE, REMIND, PAUSE, RESUME, FORGET, BY_CALL, BY_SMS})
 # Actions that only the whole message can ask for.
 # FORGET erases everything about a number: never from a word inside a sentence.
 WHOLE_MESSAGE_ACTIONS = frozenset({STOP, START, LANGUAGE, RESUME, FORGET})
@@ -174,7 +178,7 @@ class KeywordIndex:
 
     def _match_whole_message(self, tokens: list[str], preferred: str | None) -> Match | None:
         whole = " ".join(tokens)
-        entries = self.exact.get(whole, [])
+        entries = [e for e in self.exact.get(whole, []) if e.action not in REMINDER_CHANNELS]
         if entries:
             return self._to_match(self._prefer(entries, preferred), Tier.EXACT)
         # "TAAL FR", "LANGUE NEERLANDAIS": a language word, then the language it names.
@@ -198,6 +202,35 @@ class KeywordIndex:
             ]
             if usable:
                 return self._to_match(self._prefer(usable, preferred), Tier.EXACT)
+        return None
+
+    def reminder_channel(self, text: str) -> str | None:
+        """How a reminder message asks to be reminded: "voice" (REMIND CALL 9:30, HERINNER MIJ
+        BELLEN), "sms" (REMIND SMS), or None (not said, or not a reminder message).
+
+        The channel word is looked for after the opening reminder word only, exactly (or as
+        a phrase of up to three words): a word elsewhere never changes how anyone is reached.
+        """
+        tokens = words(text)
+        opening = self._opening_command_length(tokens)
+        if opening is None:
+            return None
+        rest = tokens[opening:]
+        for position in range(len(rest)):
+            for length in range(min(MAX_PHRASE_WORDS, len(rest) - position), 0, -1):
+                phrase = " ".join(rest[position : position + length])
+                for entry in self.exact.get(phrase, []):
+                    if entry.action in REMINDER_CHANNELS:
+                        return REMINDER_CHANNELS[entry.action]
+        return None
+
+    def _opening_command_length(self, tokens: list[str]) -> int | None:
+        """How many words the opening reminder word has ("REMIND ME" 2), if the message opens with one."""
+        for length in range(min(MAX_PHRASE_WORDS, len(tokens)), 0, -1):
+            if any(
+                e.action == REMIND and not e.whole_message_only for e in self.exact.get(" ".join(tokens[:length]), [])
+            ):
+                return length
         return None
 
     def _match_topic(self, tokens: list[str], preferred: str | None) -> Match | None:

@@ -87,6 +87,7 @@ class Topic(models.Model):
     OPTED_IN = "opted-in"
     LANGUAGE_CHANGED = "language-changed"
     REMINDERS_ON = "reminders-on"  # {times} {zone}
+    REMINDERS_ON_CALL = "reminders-on-call"  # {times} {zone}: the same, for reminder calls
     ZONE_LOCAL = "zone-local"  # {zone} for the home zone: "Belgian time", in the reply's language
     REMINDERS_NONE = "reminders-none"  # {times}
     REMINDERS_UNREADABLE = "reminders-unreadable"  # {input} {example}
@@ -112,6 +113,17 @@ class Topic(models.Model):
     VOICE_TEXT_SENT = "voice-text-sent"
     VOICE_TEXT_OPTED_OUT = "voice-text-opted-out"  # names the START word of the language
     VOICE_TIME_LIMIT = "voice-time-limit"
+    # Reminder calls (issue 11): after the reminder, and the confirmation of 2.
+    VOICE_REMINDER_OPTIONS = "voice-reminder-options"  # 1 hear it again, 2 stop reminder calls
+    VOICE_REMINDER_STOPPED = "voice-reminder-stopped"  # reminders stop, nothing else
+    # The phone menu's 8 (reminder calls): the setting, the choices, each confirmation.
+    VOICE_REMINDER_SETTING_CALLS = "voice-reminder-setting-calls"  # {times}
+    VOICE_REMINDER_SETTING_TEXTS = "voice-reminder-setting-texts"  # {times}
+    VOICE_REMINDER_SETTING_NONE = "voice-reminder-setting-none"
+    VOICE_REMINDER_MENU = "voice-reminder-menu"  # 1 calls, four digits one time, 3 texts, 0 menu
+    VOICE_REMINDER_CALLS_ON = "voice-reminder-calls-on"  # {times}
+    VOICE_REMINDER_TEXTS_ON = "voice-reminder-texts-on"  # {times}
+    VOICE_REMINDER_TIME_REFUSED = "voice-reminder-time-refused"  # {end} {start}: outside the quiet hours
     # Each prompt and the placeholders it must contain, exactly.
     VOICE_PROMPTS: dict[str, tuple[str, ...]] = {
         VOICE_GREETING: (),
@@ -127,6 +139,15 @@ class Topic(models.Model):
         VOICE_TEXT_SENT: (),
         VOICE_TEXT_OPTED_OUT: (),
         VOICE_TIME_LIMIT: (),
+        VOICE_REMINDER_OPTIONS: (),
+        VOICE_REMINDER_STOPPED: (),
+        VOICE_REMINDER_SETTING_CALLS: ("times",),
+        VOICE_REMINDER_SETTING_TEXTS: ("times",),
+        VOICE_REMINDER_SETTING_NONE: (),
+        VOICE_REMINDER_MENU: (),
+        VOICE_REMINDER_CALLS_ON: ("times",),
+        VOICE_REMINDER_TEXTS_ON: ("times",),
+        VOICE_REMINDER_TIME_REFUSED: ("end", "start"),
     }
     SYSTEM_SLUGS = (
         MENU,
@@ -134,6 +155,7 @@ class Topic(models.Model):
         OPTED_IN,
         LANGUAGE_CHANGED,
         REMINDERS_ON,
+        REMINDERS_ON_CALL,
         REMINDERS_NONE,
         REMINDERS_UNREADABLE,
         REMINDERS_QUIET,
@@ -242,6 +264,9 @@ class Keyword(models.Model):
         PAUSE = "pause", _("pause reminders")
         RESUME = "resume", _("resume reminders")
         FORGET = "forget", _("erase everything about the number")
+        # Read only after a reminder word: REMIND CALL 9:30, HERINNER SMS.
+        BY_CALL = "by-call", _("reminders by phone call (after a reminder word)")
+        BY_SMS = "by-sms", _("reminders by text message (after a reminder word)")
 
     word = models.CharField(
         _("word"),

@@ -53,7 +53,8 @@ def batch_size() -> int:
 
 
 def _waiting(now: datetime) -> Q:
-    return Q(state=Message.State.PENDING, purpose__in=BULK_PURPOSES) & (
+    # Texts only: reminder calls are placed by reminders.calls, at the calls-per-second limit.
+    return Q(state=Message.State.PENDING, purpose__in=BULK_PURPOSES, channel=Message.Channel.SMS) & (
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     )
 

@@ -128,9 +128,12 @@ class Message(models.Model):
             # One reply per inbound message, however often its processing runs.
             models.UniqueConstraint(fields=["reply_to"], name="one_reply_per_inbound_message"),
             # One message per reminder occurrence and per advisory recipient, however many
-            # schedulers race or retry.
+            # schedulers race or retry. Per channel: a reminder call that reached nobody
+            # is followed by the same reminder as a text (reminders.calls), once.
             models.UniqueConstraint(
-                fields=["contact", "slot"], condition=Q(purpose="reminder"), name="one_message_per_reminder_slot"
+                fields=["contact", "slot", "channel"],
+                condition=Q(purpose="reminder"),
+                name="one_message_per_reminder_slot_and_channel",
             ),
             models.UniqueConstraint(
                 fields=["broadcast", "contact"],

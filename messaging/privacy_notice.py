@@ -6,7 +6,8 @@ erases it, at two moments:
   contact (whatever it asked: a topic, the menu, a language, STOP: their number stays
   stored as opted out, so the line is true there too). Exactly once: their next message is
   not from a new contact. FORGET's own confirmation never carries it (nothing stays stored);
-- every reminder confirmation (`reminders-on`): they have just asked to be texted daily.
+- every reminder confirmation (`reminders-on`, `reminders-on-call`): they have just asked to be
+  texted or called daily.
 
 The line is the system topic `privacy-notice`, in the reply's language, edited and approved
 like any text. messaging.text_costs measures every text that can carry it with it, and
@@ -31,7 +32,7 @@ def can_carry_privacy_notice(slug: str, kind: str) -> bool:
 def carries_privacy_notice(*, topic: str, first_reply: bool) -> bool:
     if topic in WITHOUT_NOTICE:
         return False
-    return first_reply or topic == Topic.REMINDERS_ON
+    return first_reply or topic in (Topic.REMINDERS_ON, Topic.REMINDERS_ON_CALL)
 
 
 def with_privacy_notice(text: str, language: str, *, topic: str, first_reply: bool) -> str:

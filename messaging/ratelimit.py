@@ -25,6 +25,7 @@ from messaging.redis import redis_client
 logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "sms-rate:"
+CALLS_KEY_PREFIX = "calls-rate:"
 
 # KEYS[1]: the sender's schedule; ARGV: microseconds per slot, slots wanted.
 # Returns microseconds from now until the first reserved slot.
@@ -67,10 +68,10 @@ def unlimited() -> Reservation:
     return Reservation(start=0.0, interval=0.0, count=0)
 
 
-def _reserve(sender: str, count: int, rate: float) -> float:
+def _reserve(sender: str, count: int, rate: float, *, prefix: str = KEY_PREFIX) -> float:
     """Seconds until the first of `count` slots reserved for `sender`."""
     client = redis_client()
-    micros = client.eval(_RESERVE, 1, KEY_PREFIX + sender, int(1_000_000 / rate), count)
+    micros = client.eval(_RESERVE, 1, prefix + sender, int(1_000_000 / rate), count)
     return int(micros) / 1_000_000
 
 
@@ -80,6 +81,19 @@ def reserve(sender: str, count: int) -> Reservation:
     if rate <= 0 or count <= 0:
         return unlimited()
     wait = _reserve(sender, count, rate)
+    return Reservation(start=time.monotonic() + wait, interval=1.0 / rate, count=count)
+
+
+def reserve_calls(count: int) -> Reservation:
+    """Reserve `count` call slots at VOICE_CALLS_PER_SECOND (raises redis errors: calls wait).
+
+    Twilio counts calls per second per account, whichever number places them: one schedule
+    per account, apart from the SMS senders' (calls and texts have separate limits).
+    """
+    rate = settings.VOICE_CALLS_PER_SECOND
+    if rate <= 0 or count <= 0:
+        return unlimited()
+    wait = _reserve(settings.TWILIO_ACCOUNT_SID or "default", count, rate, prefix=CALLS_KEY_PREFIX)
     return Reservation(start=time.monotonic() + wait, interval=1.0 / rate, count=count)
 
 

@@ -28,6 +28,33 @@ BAD_NUMBER_CODES = frozenset(
     }
 )
 RETRY_CODES = frozenset({20429})  # Too many requests
+# Calls: the number cannot be called from here, ever. Unreachable by voice only: texts to
+# the same number are unaffected (a landline refused for SMS is exactly what a call reaches).
+VOICE_BAD_NUMBER_CODES = frozenset(
+    {
+        13223,  # Dial: invalid phone number format
+        13224,  # Dial: invalid phone number (not a valid, reachable number)
+        13227,  # Dial: no international authorization (geographic permission)
+        21210,  # 'From' phone number not verified (caller ID not allowed)
+        21211,  # Invalid 'To' phone number
+        21215,  # Geo permission configuration not permitting call
+        21216,  # Call blocked by Twilio blocklist
+        21217,  # Phone number does not appear to be valid
+        21219,  # 'To' phone number not verified (trial accounts; caller ID not allowed)
+    }
+)
+
+
+def classify_call(*, code: int | None, http_status: int | None = None) -> Outcome:
+    """What an error placing a call (or a call's final ErrorCode) means: the number cannot be
+    called (BAD_NUMBER), try again later (RETRY: 20429, 429, 5xx), or this call failed (FAILED)."""
+    if code in VOICE_BAD_NUMBER_CODES:
+        return Outcome.BAD_NUMBER
+    if code in RETRY_CODES or http_status == 429:
+        return Outcome.RETRY
+    if http_status is not None and http_status >= 500:
+        return Outcome.RETRY
+    return Outcome.FAILED
 
 
 def classify(*, code: int | None, http_status: int | None = None) -> Outcome:

@@ -172,6 +172,7 @@ CELERY_TASK_ROUTES = {
     "messaging.tasks.process_inbound": {"queue": "replies"},
     "messaging.tasks.send_message": {"queue": "replies"},
     "messaging.tasks.send_bulk": {"queue": "bulk"},
+    "reminders.tasks.place_calls": {"queue": "bulk"},
     "reminders.tasks.plan_advisory": {"queue": "bulk"},
 }
 REMINDER_TICK_SECONDS = env.get_float("REMINDER_TICK_SECONDS", default=15.0, minimum=1.0, maximum=60.0)
@@ -311,6 +312,34 @@ REMINDER_DEFAULT_SPREAD_MINUTES = env.get_int("REMINDER_DEFAULT_SPREAD_MINUTES",
 REMINDER_MAX_TIMES = env.get_int("REMINDER_MAX_TIMES", default=6, minimum=1, maximum=24)
 REMINDER_GRACE_MINUTES = env.get_float("REMINDER_GRACE_MINUTES", default=15.0, minimum=0.0, maximum=120.0)
 REMINDER_PAUSE_MAX_DAYS = env.get_int("REMINDER_PAUSE_MAX_DAYS", default=365, minimum=1)
+
+# --- Reminder calls (issue 11) ----------------------------------------------------------
+# Reminders as a short phone call, for people who chose calls (`REMIND CALL`, menu 8).
+VOICE_BACKEND = env.get_str(
+    "VOICE_BACKEND",
+    default="twilio" if _twilio_configured or not DEBUG else "console",
+    check=check_choice("twilio", "console"),
+)
+VOICE_BACKENDS = {
+    "twilio": "messaging.backends.twilio_voice.TwilioVoiceBackend",
+    "console": "messaging.backends.console_voice.ConsoleVoiceBackend",
+    "locmem": "messaging.backends.locmem_voice.LocmemVoiceBackend",
+}
+# Twilio's calls per second for the account (1 unless Twilio raised it), shared by every
+# worker through Redis; 0 places calls without waiting (tests, the benchmark's "no limit").
+VOICE_CALLS_PER_SECOND = env.get_float("VOICE_CALLS_PER_SECOND", default=1.0, minimum=0.0)
+# Busy, no answer and retryable failures: another attempt this many minutes later, at most
+# VOICE_MAX_ATTEMPTS in all, never in the quiet hours, never after VOICE_GRACE_MINUTES.
+VOICE_RETRY_MINUTES = env.get_float("VOICE_RETRY_MINUTES", default=10.0, minimum=1.0, maximum=240.0)
+VOICE_MAX_ATTEMPTS = env.get_int("VOICE_MAX_ATTEMPTS", default=3, minimum=1, maximum=10)
+VOICE_GRACE_MINUTES = env.get_float("VOICE_GRACE_MINUTES", default=60.0, minimum=1.0, maximum=600.0)
+# After the last failed attempt, the reminder as a text message (if the person may receive texts).
+VOICE_FALLBACK_TO_SMS = env.get_bool("VOICE_FALLBACK_TO_SMS", default=True)
+# How long a reminder call rings (Twilio's Timeout) and may last at most (TimeLimit).
+VOICE_RING_SECONDS = env.get_int("VOICE_RING_SECONDS", default=40, minimum=5, maximum=600)
+VOICE_REMINDER_TIME_LIMIT_SECONDS = env.get_int(
+    "VOICE_REMINDER_TIME_LIMIT_SECONDS", default=180, minimum=30, maximum=14_400
+)
 if not env.problems:
     from reminders.schedule import parse_times, quiet_hours_from_setting
 

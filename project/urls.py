@@ -15,6 +15,7 @@ from tryit import views as tryit_views
 urlpatterns: list[URLPattern | URLResolver] = [
     path("twilio/voice/", include("voice.urls")),
     path("twilio/", include("sms.urls")),
+    path("twilio/voice/reminder/", include("reminders.call_urls")),
     path("health/", project_views.health, name="health"),
 ]
 

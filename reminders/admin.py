@@ -14,7 +14,7 @@ from datetime import time
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -33,7 +33,7 @@ from messaging.models import Message
 from messaging.tasks import queue
 from reminders import advisories, services
 from reminders.advisory_preview import advisory_preview
-from reminders.models import Broadcast
+from reminders.models import Broadcast, ReminderPlan
 from reminders.schedule import format_time
 
 logger = logging.getLogger(__name__)
@@ -55,11 +55,20 @@ class ContactWithPlanForm(ContactForm):
         help_text=_("Local times of day, such as 08:00 12:30 17:00. Empty: no reminders."),
     )
 
+    reminder_channel = forms.ChoiceField(
+        label=_("reminders by"),
+        choices=ReminderPlan.Channel.choices,
+        initial=ReminderPlan.Channel.SMS,
+        required=False,
+        help_text=_("Text messages, or a short phone call at each time."),
+    )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         plan = services.plan_of(self.instance)
         if plan is not None:
             self.fields["times"].initial = " ".join(plan.reminder_times)
+            self.fields["reminder_channel"].initial = plan.channel
 
     def clean_times(self) -> list[str]:
         raw = self.cleaned_data.get("times") or ""
@@ -67,6 +76,23 @@ class ContactWithPlanForm(ContactForm):
         if checked.problem is not None:
             raise forms.ValidationError(_times_problem(checked.problem), code="invalid_times")
         return [format_time(at) for at in checked.times]
+
+
+def call_attempts_summary(row: Message) -> str:
+    """A call's attempts as the admin shows them: "1 busy; 2 no-answer; 3 completed (human)", with
+    Twilio's error codes; "-" for a text."""
+    history = row.params.get("attempts") if isinstance(row.params, dict) else None
+    if row.channel != Message.Channel.VOICE and not history:
+        return "-"
+    parts = []
+    for entry in history or []:
+        part = f"{entry.get('n')} {entry.get('status') or '?'}"
+        if entry.get("answered_by"):
+            part += f" ({entry['answered_by']})"
+        if entry.get("error_code"):
+            part += f" [{entry['error_code']}]"
+        parts.append(part)
+    return "; ".join(parts) or "-"
 
 
 class StateFilter(ContactStateFilter):
@@ -106,7 +132,7 @@ class ContactWithPlanAdmin(ContactAdmin):
         (None, {"fields": ["phone_number", "language", "messages_link"]}),
         (
             _("Reminders"),
-            {"fields": ["times", "time_zone", "next_reminder", "pause_state", "past_reminders"]},
+            {"fields": ["times", "reminder_channel", "time_zone", "next_reminder", "pause_state", "past_reminders"]},
         ),
         *ContactAdmin.consent_fieldsets,
     ]
@@ -117,13 +143,33 @@ class ContactWithPlanAdmin(ContactAdmin):
         super().save_model(request, obj, form, change)
         times = form.cleaned_data.get("times") or []
         plan = services.plan_of(obj)
+        channel = form.cleaned_data.get("reminder_channel") or (plan.channel if plan else ReminderPlan.Channel.SMS)
         if times != (plan.reminder_times if plan else []):
             if times:
-                services.reminders_set_times(contact=obj, times=[time.fromisoformat(at) for at in times])
+                services.reminders_set_times(
+                    contact=obj, times=[time.fromisoformat(at) for at in times], channel=channel
+                )
             else:
                 services.reminders_stop(contact=obj)
+        elif plan is not None and channel != plan.channel:
+            services.reminders_set_channel(contact=obj, channel=channel)
         elif plan is not None and "time_zone" in form.changed_data:
             services.plan_reschedule(plan)
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        peak = services.reminder_calls_peak()
+        if peak.over and peak.at is not None:
+            self.message_user(
+                request,
+                _(
+                    "%(calls)s reminder calls are due in the same minute (%(at)s UTC), more than the "
+                    "%(capacity)s that VOICE_CALLS_PER_SECOND can place within VOICE_GRACE_MINUTES: the last "
+                    "ones would be missed. Raise the account's calls per second with Twilio, or spread the times."
+                )
+                % {"calls": peak.calls, "at": f"{peak.at:%H:%M}", "capacity": peak.capacity},
+                level=messages.WARNING,
+            )
+        return super().changelist_view(request, extra_context)
 
     @admin.display(description=_("reminder times"))
     def reminder_times_display(self, obj: Contact) -> str:
@@ -152,19 +198,31 @@ class ContactWithPlanAdmin(ContactAdmin):
     def past_reminders(self, obj: Contact) -> str:
         if not obj.pk:
             return "-"
-        rows = Message.objects.filter(contact=obj, purpose=Message.Purpose.REMINDER).order_by("-slot")[:10]
+        rows = Message.objects.filter(contact=obj, purpose=Message.Purpose.REMINDER).order_by("-slot", "-id")[:10]
         if not rows:
             return "-"
         return format_html(
-            "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
+            "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
             _("occurrence"),
+            _("channel"),
             _("state"),
             _("text"),
+            _("calls"),
             _("note"),
             format_html_join(
                 "",
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                ((row.slot.replace("T", " "), row.get_state_display(), row.body[:60], row.note) for row in rows),
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (
+                        row.slot.replace("T", " "),
+                        row.get_channel_display(),
+                        row.get_state_display(),
+                        row.body[:60],
+                        call_attempts_summary(row),
+                        row.note,
+                    )
+                    for row in rows
+                ),
             ),
         )
 

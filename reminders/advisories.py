@@ -37,11 +37,19 @@ class AdvisoryRefused(Exception):
 
 
 def active_plans() -> QuerySet[ReminderPlan]:
-    """Reminder plans that are on, of contacts reachable by SMS, not paused: who an advisory goes to."""
+    """Reminder plans that are on, not paused, of contacts reachable the way they chose (texts,
+    or calls for people who chose reminder calls): who an advisory goes to."""
     now = timezone.now()
-    return ReminderPlan.objects.filter(
-        next_reminder_at__isnull=False, contact__sms_opted_out=False, contact__sms_undeliverable_at__isnull=True
-    ).filter(Q(paused_at__isnull=True) | Q(paused_until__lte=now))
+    callable_ = Q(
+        channel=ReminderPlan.Channel.VOICE,
+        contact__calls_opted_out=False,
+        contact__voice_undeliverable_at__isnull=True,
+    )
+    return (
+        ReminderPlan.objects.filter(next_reminder_at__isnull=False, contact__sms_opted_out=False)
+        .filter(Q(contact__sms_undeliverable_at__isnull=True) | callable_)
+        .filter(Q(paused_at__isnull=True) | Q(paused_until__lte=now))
+    )
 
 
 def advisory_check(*, topic: Topic) -> None:
@@ -71,7 +79,7 @@ def advisory_plan(*, broadcast_id: int, max_chunks: int | None = None) -> int:
     """Create the advisory's messages; returns how many rows this call wrote (conflicts ignored)."""
     created = 0
     chunks = 0
-    texts: dict[str | None, tuple[str, str] | None] = {}
+    texts: dict[tuple[str | None, bool], tuple[str, str, str] | None] = {}
     while max_chunks is None or chunks < max_chunks:
         with transaction.atomic():
             broadcast = (
@@ -85,14 +93,26 @@ def advisory_plan(*, broadcast_id: int, max_chunks: int | None = None) -> int:
                 active_plans()
                 .filter(pk__gt=broadcast.planned_up_to)
                 .order_by("pk")
-                .values_list("pk", "contact__phone_number", "contact__language_id")[:CHUNK]
+                .values_list(
+                    "pk",
+                    "contact__phone_number",
+                    "contact__language_id",
+                    "channel",
+                    "contact__calls_opted_out",
+                    "contact__voice_undeliverable_at",
+                )[:CHUNK]
             )
             if not recipients:
                 broadcast.state = Broadcast.State.SENDING
                 broadcast.save(update_fields=["state"])
                 logger.info("advisory %s planned: %s recipients", broadcast.pk, broadcast.total)
                 return created
-            rows = [_message(broadcast, texts, *recipient) for recipient in recipients]
+            rows = [
+                _message(
+                    broadcast, texts, pk, number, language, by_call=channel == "voice" and not no_calls and not bad
+                )
+                for pk, number, language, channel, no_calls, bad in recipients
+            ]
             made = outbound.messages_schedule([row for row in rows if row is not None])
             broadcast.planned_up_to = recipients[-1][0]
             broadcast.total = Message.objects.filter(broadcast=broadcast).count()
@@ -104,19 +124,29 @@ def advisory_plan(*, broadcast_id: int, max_chunks: int | None = None) -> int:
 
 def _message(
     broadcast: Broadcast,
-    texts: dict[str | None, tuple[str, str] | None],
+    texts: dict[tuple[str | None, bool], tuple[str, str, str] | None],
     contact_id: int,
     phone_number: str,
     language: str | None,
+    by_call: bool = False,
 ) -> Message | None:
-    if language not in texts:
+    """The advisory's row for one contact: a call saying the topic's voice text to people who
+    chose reminder calls (placed by reminders.calls), else a text."""
+    key = (language, bool(by_call))
+    if key not in texts:
         text = advice_selectors.topic_text(broadcast.topic.slug, language)
-        texts[language] = None if text is None else (text.language, render_sms_text(text.sms_text))
-    found = texts[language]
+        if text is None:
+            texts[key] = None
+        elif by_call and text.voice_text.strip():
+            texts[key] = (text.language, " ".join(text.voice_text.split()), Message.Channel.VOICE)
+        else:
+            texts[key] = (text.language, render_sms_text(text.sms_text), Message.Channel.SMS)
+    found = texts[key]
     if found is None:
         return None
-    text_language, body = found
-    return outbound.message_new(
+    text_language, body, channel = found
+    row = outbound.message_new(
+        channel=channel,
         purpose=Message.Purpose.ADVISORY,
         contact_id=contact_id,
         phone_number=phone_number,
@@ -125,6 +155,9 @@ def _message(
         language=text_language,
         topic_id=broadcast.topic_id,
     )
+    if channel == Message.Channel.VOICE:  # spoken: no SMS segments
+        row.encoding, row.segments = "", None
+    return row
 
 
 def advisories_resume_planning(*, queue_planning: Callable[[int], object]) -> None:

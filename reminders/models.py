@@ -14,6 +14,10 @@ from django.utils.translation import gettext_lazy as _
 class ReminderPlan(models.Model):
     """A contact's reminders: times, pause, and the next occurrence. No plan (or no times): no reminders."""
 
+    class Channel(models.TextChoices):
+        SMS = "sms", _("text messages")
+        VOICE = "voice", _("phone calls")
+
     contact = models.OneToOneField(
         "contacts.Contact",
         on_delete=models.CASCADE,
@@ -23,6 +27,13 @@ class ReminderPlan(models.Model):
     )
     reminder_times = models.JSONField(
         _("reminder times"), default=list, blank=True, help_text=_("Local times of day, such as 08:00.")
+    )
+    channel = models.CharField(
+        _("reminders by"),
+        max_length=5,
+        choices=Channel.choices,
+        default=Channel.SMS,
+        help_text=_("Text messages, or a short phone call at each time (REMIND CALL, the phone menu's 8)."),
     )
     reminders_since = models.DateTimeField(_("reminders since"), null=True, blank=True)
     paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)

@@ -50,9 +50,12 @@ def reminders_on(message: Message, now: datetime) -> Verdict:
 
 
 def not_too_late(message: Message, now: datetime) -> Verdict:
-    grace = timedelta(minutes=settings.REMINDER_GRACE_MINUTES)
-    if message.scheduled_for is not None and now - message.scheduled_for > grace:
-        return Refusal(f"missed: more than {settings.REMINDER_GRACE_MINUTES:g} minutes late", missed=True)
+    # A reminder call may be placed (and retried) until its own, longer grace period ends.
+    minutes = (
+        settings.VOICE_GRACE_MINUTES if message.channel == Message.Channel.VOICE else settings.REMINDER_GRACE_MINUTES
+    )
+    if message.scheduled_for is not None and now - message.scheduled_for > timedelta(minutes=minutes):
+        return Refusal(f"missed: more than {minutes:g} minutes late", missed=True)
     return None
 
 

@@ -56,12 +56,16 @@ class ReminderTexts:
         self.topics = list(Topic.objects.filter(kind=Topic.Kind.REMINDER).order_by("position", "slug"))
         self.order = {topic.pk: index for index, topic in enumerate(self.topics)}
         texts: dict[int, dict[str, str]] = defaultdict(dict)
-        for topic_id, language, text in TopicTranslation.objects.filter(topic__kind=Topic.Kind.REMINDER).values_list(
-            "topic_id", "language_id", "sms_text"
-        ):
+        spoken: dict[int, dict[str, str]] = defaultdict(dict)
+        for topic_id, language, text, voice_text in TopicTranslation.objects.filter(
+            topic__kind=Topic.Kind.REMINDER
+        ).values_list("topic_id", "language_id", "sms_text", "voice_text"):
             if text.strip():
                 texts[topic_id][language] = render_sms_text(text)
+                # A call says the voice text (the SMS text where an editor left it empty).
+                spoken[topic_id][language] = " ".join(voice_text.split()) or texts[topic_id][language]
         self.texts = texts
+        self.spoken = spoken
         self._chains: dict[str | None, list[str]] = {}
 
     def next_topic(self, last_topic_id: int | None) -> Topic | None:
@@ -71,12 +75,15 @@ class ReminderTexts:
         index = self.order.get(last_topic_id, -1) if last_topic_id is not None else -1
         return self.topics[(index + 1) % len(self.topics)]
 
-    def text(self, topic: Topic, language: str | None) -> tuple[str, str] | None:
-        """(language, text) after the usual fallback, or None when the topic has no text at all."""
+    def text(self, topic: Topic, language: str | None, *, spoken: bool = False) -> tuple[str, str] | None:
+        """(language, text) after the usual fallback, or None when the topic has no text at all.
+
+        `spoken`: the text a reminder call says (its voice text) rather than the SMS text.
+        """
         chain = self._chains.get(language)
         if chain is None:
             chain = self._chains[language] = advice_selectors.fallback_languages(language)
-        by_language = self.texts.get(topic.pk, {})
+        by_language = (self.spoken if spoken else self.texts).get(topic.pk, {})
         for code in chain:
             if code in by_language:
                 return code, by_language[code]
@@ -159,7 +166,8 @@ def _occurrences(
 ) -> list[Message]:
     """The rows for this plan's due occurrences; advances its next occurrence."""
     contact = plan.contact
-    if not plan.has_reminders or not contact.can_receive("sms") or plan.is_paused(now):
+    channel = services.delivery_channel(plan)
+    if not plan.has_reminders or channel is None or plan.is_paused(now):
         # Changed since it was scheduled: nothing to send; set the next one right.
         services.plan_reschedule(plan, now=now, save=False)
         return []
@@ -180,21 +188,33 @@ def _occurrences(
     for index, (due_at, due_slot) in enumerate(due):
         latest = index == len(due) - 1
         slot_time = time.fromisoformat(due_slot[-5:])
-        if now - due_at > grace:
-            note = f"missed: more than {settings.REMINDER_GRACE_MINUTES:g} minutes late"
+        # A call may be placed (and retried) until its own, longer grace period ends.
+        late = timedelta(minutes=settings.VOICE_GRACE_MINUTES) if channel == "voice" else grace
+        if now - due_at > late:
+            note = f"missed: more than {late.total_seconds() / 60:g} minutes late"
         elif not latest:
             note = "missed: a later reminder was due at the same time"
         elif quiet.contains(slot_time):
             note = "missed: the time is in the quiet hours"
         else:
             note = ""
-        rows.append(_row(plan, due_at, due_slot, note, texts, result))
+        rows.append(_row(plan, due_at, due_slot, note, texts, result, channel=channel))
     return rows
 
 
-def _row(plan: ReminderPlan, due_at: datetime, slot: str, note: str, texts: ReminderTexts, result: Planned) -> Message:
+def _row(
+    plan: ReminderPlan,
+    due_at: datetime,
+    slot: str,
+    note: str,
+    texts: ReminderTexts,
+    result: Planned,
+    *,
+    channel: str = Message.Channel.SMS,
+) -> Message:
     contact = plan.contact
     fields: dict[str, Any] = {
+        "channel": channel,
         "purpose": Message.Purpose.REMINDER,
         "contact": contact,
         "phone_number": contact.phone_number,
@@ -205,7 +225,8 @@ def _row(plan: ReminderPlan, due_at: datetime, slot: str, note: str, texts: Remi
         result.missed += 1
         return outbound.message_new(state=Message.State.MISSED, note=note, **fields)
     topic = texts.next_topic(plan.last_reminder_topic_id)
-    found = texts.text(topic, contact.language_id) if topic else None
+    spoken = channel == Message.Channel.VOICE
+    found = texts.text(topic, contact.language_id, spoken=spoken) if topic else None
     if topic is None or found is None:
         result.missed += 1
         logger.error("no reminder text in any language: reminder for contact %s not sent", contact.pk)
@@ -213,4 +234,7 @@ def _row(plan: ReminderPlan, due_at: datetime, slot: str, note: str, texts: Remi
     language, body = found
     plan.last_reminder_topic = topic
     result.pending += 1
-    return outbound.message_new(body=body, language=language, topic=topic, **fields)
+    row = outbound.message_new(body=body, language=language, topic=topic, **fields)
+    if spoken:  # a call's row keeps what it says (erased and blanked like any text); it has no segments
+        row.encoding, row.segments = "", None
+    return row

@@ -19,8 +19,9 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone
 
+from advice import selectors as advice_selectors
 from advice.models import Topic
-from contacts.models import Contact
+from contacts.models import Channel, Contact
 from contacts.phone import masked
 from contacts.time_zones import contact_zone, time_zone_for_number, zone_city
 from project.rows import fetch_one
@@ -131,18 +132,36 @@ def plan_times(plan: ReminderPlan | None) -> list[time]:
 def plan_reschedule(plan: ReminderPlan, *, now: datetime | None = None, save: bool = True) -> None:
     """Set the plan's next reminder from its times, pause, and the contact's zone and reachability."""
     now = now or timezone.now()
-    contact = plan.contact
-    active = plan.has_reminders and contact.can_receive("sms")
+    active = plan.has_reminders and delivery_channel(plan) is not None
     if plan.paused_at is not None and plan.paused_until is None:
         active = False  # paused until the person resumes
     occurrence = None
     if active:
         after = max(now, plan.paused_until) if plan.paused_until else now
-        occurrence = next_occurrence(plan_times(plan), contact_zone(contact), after=after)
+        occurrence = next_occurrence(plan_times(plan), contact_zone(plan.contact), after=after)
     plan.next_reminder_at = occurrence.at if occurrence else None
     plan.next_reminder_slot = occurrence.slot if occurrence else ""
     if save and not plan._state.adding:
         plan.save(update_fields=SCHEDULE_FIELDS)
+
+
+def delivery_channel(plan: ReminderPlan) -> Channel | None:
+    """How the plan's next reminder goes out, or None when it cannot go out at all.
+
+    Calls when the person chose them and may be called. `STOP` by text stops everything,
+    calls included. A number that cannot be called (a permanent error marked it, or the
+    person opted out of calls) gets its reminders as texts when VOICE_FALLBACK_TO_SMS is on
+    and it may receive texts: the person asked to be reminded.
+    """
+    contact = plan.contact
+    if contact.is_opted_out("sms"):
+        return None
+    if plan.channel == ReminderPlan.Channel.VOICE:
+        if contact.can_receive("voice"):
+            return "voice"
+        if not settings.VOICE_FALLBACK_TO_SMS:
+            return None
+    return "sms" if contact.can_receive("sms") else None
 
 
 def plan_follow_contact(contact: Contact) -> None:
@@ -192,7 +211,7 @@ def _reminders_on(contact: Contact, plan: ReminderPlan) -> Reply:
     zone = contact_zone(contact).key
     at_home = zone == str(settings.REMINDER_DEFAULT_TIME_ZONE)
     return Reply(
-        Topic.REMINDERS_ON,
+        Topic.REMINDERS_ON_CALL if plan.channel == ReminderPlan.Channel.VOICE else Topic.REMINDERS_ON,
         {"times": format_times(plan_times(plan)), "zone": zone_city(zone)},
         topic_params={"zone": Topic.ZONE_LOCAL} if at_home else {},
     )
@@ -210,13 +229,22 @@ def _save(plan: ReminderPlan, fields: list[str]) -> None:
 
 
 def reminders_set_times(
-    *, contact: Contact, times: tuple[time, ...] | list[time], now: datetime | None = None
+    *,
+    contact: Contact,
+    times: tuple[time, ...] | list[time],
+    now: datetime | None = None,
+    channel: str | None = None,
 ) -> ReminderPlan:
     """Subscribe with these times (replacing any), unpaused; the caller has checked them and
-    holds the contact's row lock (as every path here: SMS and the admin)."""
+    holds the contact's row lock (as every path here: SMS, the phone menu and the admin).
+
+    `channel` ("sms" or "voice") sets how they go out; None keeps the plan's (texts for a new one).
+    """
     now = now or timezone.now()
     plan = _plan_for_change(contact)
     plan.reminder_times = [format_time(at) for at in sorted(set(times))]
+    if channel is not None:
+        plan.channel = channel
     if not contact.time_zone:
         contact.time_zone = time_zone_for_number(contact.phone_number)
         contact.save(update_fields=["time_zone", "updated_at"])
@@ -225,21 +253,68 @@ def reminders_set_times(
     plan.paused_at = None
     plan.paused_until = None
     plan_reschedule(plan, now=now, save=False)
-    _save(plan, ["reminder_times", "reminders_since", "paused_at", "paused_until", *SCHEDULE_FIELDS])
-    logger.info("contact %s reminders at %s", masked(contact.phone_number), plan.reminder_times)
+    _save(plan, ["reminder_times", "channel", "reminders_since", "paused_at", "paused_until", *SCHEDULE_FIELDS])
+    logger.info("contact %s reminders by %s at %s", masked(contact.phone_number), plan.channel, plan.reminder_times)
     return plan
 
 
+def reminders_set_channel(*, contact: Contact, channel: str) -> ReminderPlan | None:
+    """Reminders as texts ("sms") or calls ("voice"), times unchanged (the admin, the phone
+    menu's 3); the caller holds the contact's row lock. None when the contact has no plan."""
+    plan = plan_of(contact)
+    if plan is None:
+        return None
+    plan.channel = channel
+    plan_reschedule(plan, save=False)
+    plan.save(update_fields=["channel", *SCHEDULE_FIELDS])
+    logger.info("contact %s reminders by %s", masked(contact.phone_number), channel)
+    return plan
+
+
+@dataclass(frozen=True)
+class CallsPeak:
+    at: datetime | None  # the minute most reminder calls are next due in
+    calls: int
+    capacity: int  # calls the limit places within the voice grace period (0: no limit)
+
+    @property
+    def over(self) -> bool:
+        return self.capacity > 0 and self.calls > self.capacity
+
+
+def reminder_calls_peak() -> CallsPeak:
+    """The minute the most reminder calls are next due in, against what VOICE_CALLS_PER_SECOND
+    can place within VOICE_GRACE_MINUTES (later ones would be missed): for the admin's warning."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncMinute
+
+    from reminders.call_rules import capacity_per_grace
+
+    busiest = (
+        ReminderPlan.objects.filter(channel=ReminderPlan.Channel.VOICE, next_reminder_at__isnull=False)
+        .annotate(minute=TruncMinute("next_reminder_at"))
+        .values("minute")
+        .annotate(calls=Count("pk"))
+        .order_by("-calls")
+        .first()
+    )
+    if busiest is None:
+        return CallsPeak(None, 0, capacity_per_grace())
+    return CallsPeak(busiest["minute"], busiest["calls"], capacity_per_grace())
+
+
 def reminders_subscribe(*, contact: Contact, text: str, now: datetime | None = None) -> Reply:
-    """REMIND [times]: set the times (the defaults, or the current ones, when none are given)."""
+    """REMIND [CALL|SMS] [times]: set the times (the defaults, or the current ones, when none
+    are given), and the channel when a channel word follows the reminder word."""
     checked = check_times(text)
     if checked.problem:
         return checked.problem
+    channel = advice_selectors.keyword_index().reminder_channel(text)
     current = plan_of(contact)
     # No times given: keep the ones they have, else their spread defaults.
     kept_or_default = tuple(plan_times(current)) if current and current.has_reminders else default_times_for(contact)
     times = checked.times or kept_or_default
-    plan = reminders_set_times(contact=contact, times=times, now=now)
+    plan = reminders_set_times(contact=contact, times=times, now=now, channel=channel)
     return _reminders_on(contact, plan)
 
 
@@ -302,3 +377,59 @@ def reminders_stop(*, contact: Contact) -> None:
     plan.paused_until = None
     plan_reschedule(plan, save=False)
     plan.save(update_fields=["reminder_times", "paused_at", "paused_until", *SCHEDULE_FIELDS])
+
+
+# --- The phone menu's 8 (reminder calls), for the voice channel ------------------------------
+# Each returns the prompt to say (a voice-reminder-* topic and its words); the caller holds
+# the contact's row lock, as for REMIND by SMS.
+
+_FOUR_DIGITS = re.compile(r"[0-9]{4}", re.ASCII)
+
+
+def reminder_calls_setting(*, contact: Contact) -> Reply:
+    """8: what the person has now: calls or texts, at which times, or no reminders."""
+    plan = plan_of(contact)
+    if plan is None or not plan.has_reminders:
+        return Reply(Topic.VOICE_REMINDER_SETTING_NONE)
+    topic = (
+        Topic.VOICE_REMINDER_SETTING_CALLS
+        if plan.channel == ReminderPlan.Channel.VOICE
+        else Topic.VOICE_REMINDER_SETTING_TEXTS
+    )
+    return Reply(topic, {"times": format_times(plan_times(plan))})
+
+
+def reminder_calls_on(*, contact: Contact, now: datetime | None = None) -> Reply:
+    """8 then 1: reminder calls at the person's times (the defaults if they have none), unpaused."""
+    current = plan_of(contact)
+    times = tuple(plan_times(current)) if current and current.has_reminders else default_times_for(contact)
+    plan = reminders_set_times(contact=contact, times=times, now=now, channel=ReminderPlan.Channel.VOICE)
+    return Reply(Topic.VOICE_REMINDER_CALLS_ON, {"times": format_times(plan_times(plan))})
+
+
+def reminder_calls_at(*, contact: Contact, digits: str, now: datetime | None = None) -> Reply:
+    """8 then four digits ("0930"): one reminder call a day at that time; a time that is no
+    time, or inside the quiet hours, is refused with the hours that can be used."""
+    quiet = quiet_hours()
+    refused = Reply(
+        Topic.VOICE_REMINDER_TIME_REFUSED, {"end": format_time(quiet.end), "start": format_time(quiet.start)}
+    )
+    if not _FOUR_DIGITS.fullmatch(digits):
+        return refused
+    hour, minute = int(digits[:2]), int(digits[2:])
+    if hour > 23 or minute > 59 or quiet.contains(time(hour, minute)):
+        return refused
+    plan = reminders_set_times(
+        contact=contact, times=(time(hour, minute),), now=now, channel=ReminderPlan.Channel.VOICE
+    )
+    return Reply(Topic.VOICE_REMINDER_CALLS_ON, {"times": format_times(plan_times(plan))})
+
+
+def reminder_texts_again(*, contact: Contact) -> Reply:
+    """8 then 3: the reminders as text messages again, times unchanged (none: the defaults)."""
+    plan = plan_of(contact)
+    if plan is None or not plan.has_reminders:
+        plan = reminders_set_times(contact=contact, times=default_times_for(contact), channel=ReminderPlan.Channel.SMS)
+    else:
+        reminders_set_channel(contact=contact, channel=ReminderPlan.Channel.SMS)
+    return Reply(Topic.VOICE_REMINDER_TEXTS_ON, {"times": format_times(plan_times(plan))})

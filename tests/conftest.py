@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from advice.selectors import keyword_index_clear
 from messaging.backends.locmem import LocmemBackend
+from messaging.backends.locmem_voice import LocmemVoiceBackend
 from messaging.models import Message
 from project.celery import app as celery_app
 from sms.simulation import inbound_sms_params, twilio_signature
@@ -59,6 +60,7 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
 def _fresh_backends() -> Iterator[None]:
     keyword_index_clear()
     LocmemBackend.reset()
+    LocmemVoiceBackend.reset()
     yield
 
 
@@ -190,6 +192,8 @@ def shared_redis(redis_url: str, settings: Any) -> Iterator[str]:
 
     def clear() -> None:
         for key in client.scan_iter("sms-rate:*"):
+            client.delete(key)
+        for key in client.scan_iter("calls-rate:*"):
             client.delete(key)
         for key in client.scan_iter("bulk-sender:*"):
             client.delete(key)

@@ -37,6 +37,8 @@ from project.settings import *  # noqa: E402,F403
 from project.settings import BASE_DIR, DATABASES  # noqa: E402
 
 SMS_BACKEND = "locmem"
+VOICE_BACKEND = "locmem"
+VOICE_CALLS_PER_SECOND = 0.0
 # No waiting for the rate limiter (and no Redis) unless a test asks for it.
 SMS_RATE_LIMIT_PER_SECOND = 0.0
 CELERY_TASK_ALWAYS_EAGER = True

@@ -3,6 +3,7 @@ reminders; start an advisory and watch its progress."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -259,3 +260,68 @@ def test_a_service_message_cannot_be_an_advisory(staff: Client) -> None:
 
     assert response.status_code == 200
     assert not Broadcast.objects.exists()
+
+
+def test_an_admin_sets_reminder_calls_and_back(staff: Client) -> None:
+    add(staff, times="9", reminder_channel="voice")
+    person = Contact.objects.get()
+    assert plan(person).channel == "voice"
+
+    response = staff.post(
+        f"/admin/contacts/contact/{person.pk}/change/",
+        {
+            "phone_number": person.phone_number,
+            "language": "nl",
+            "times": "09:00",
+            "time_zone": "Europe/Brussels",
+            "reminder_channel": "sms",
+        },
+    )
+
+    assert response.status_code == 302
+    assert plan(person).channel == "sms" and plan(person).reminder_times == ["09:00"]
+    page = staff.get(f"/admin/contacts/contact/{person.pk}/change/").content.decode()
+    assert '<option value="sms" selected>text messages</option>' in page
+
+
+def test_a_contacts_page_shows_each_call_with_its_attempts_and_codes(staff: Client) -> None:
+    person = make_contact(phone_number="+32470123456", reminder_times=["09:00"], channel="voice")
+    Message.objects.create(
+        direction="out",
+        channel="voice",
+        purpose="reminder",
+        contact=person,
+        phone_number=person.phone_number,
+        state="failed",
+        slot="2026-06-10T09:00",
+        note="busy after 3 attempt(s); sent as a text instead",
+        params={
+            "attempts": [
+                {"n": 1, "status": "busy"},
+                {"n": 2, "status": "failed", "error_code": 31005},
+                {"n": 3, "status": "completed", "answered_by": "machine_end_beep"},
+            ]
+        },
+    )
+
+    page = staff.get(f"/admin/contacts/contact/{person.pk}/change/").content.decode()
+
+    assert "1 busy; 2 failed [31005]; 3 completed (machine_end_beep)" in page
+    assert "busy after 3 attempt(s); sent as a text instead" in page
+
+
+def test_the_admin_warns_when_calls_due_in_one_minute_exceed_what_the_limit_places_in_the_grace(
+    staff: Client, settings: Any
+) -> None:
+    settings.VOICE_CALLS_PER_SECOND = 1.0
+    settings.VOICE_GRACE_MINUTES = 1.0  # 60 calls within the grace
+    at = timezone.now().replace(second=0, microsecond=0) + timedelta(hours=1)
+    for index in range(61):
+        make_contact(
+            phone_number=f"+3247000{index:04d}", reminder_times=["09:00"], channel="voice", next_reminder_at=at
+        )
+
+    page = staff.get("/admin/contacts/contact/").content.decode()
+
+    assert "61 reminder calls are due in the same minute" in page
+    assert "more than the 60 that VOICE_CALLS_PER_SECOND can place" in page

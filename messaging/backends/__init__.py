@@ -25,14 +25,14 @@ from messaging.backends.base import OutgoingSms, SendError, SmsBackend, Submitte
 __all__ = ["CHANNEL_SETTINGS", "OutgoingSms", "SendError", "SmsBackend", "Submitted", "get_backend"]
 
 # channel -> (the setting that names its backend, the setting that maps names to classes)
-CHANNEL_SETTINGS = {"sms": ("SMS_BACKEND", "SMS_BACKENDS")}
+CHANNEL_SETTINGS = {"sms": ("SMS_BACKEND", "SMS_BACKENDS"), "voice": ("VOICE_BACKEND", "VOICE_BACKENDS")}
 
-_backends: dict[str, SmsBackend] = {}
+_backends: dict[str, Any] = {}
 _lock = threading.Lock()
 
 
 def get_backend(channel: str = "sms") -> SmsBackend:
-    """The process's backend for `channel`, built on first use."""
+    """The process's backend for `channel`, built on first use (voice: messaging.backends.voice)."""
     backend = _backends.get(channel)
     if backend is None:
         with _lock:

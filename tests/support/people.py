@@ -9,6 +9,7 @@ from reminders.models import ReminderPlan
 
 PLAN_FIELDS = {
     "reminder_times",
+    "channel",
     "reminders_since",
     "paused_at",
     "paused_until",
