@@ -24,6 +24,19 @@ PROVIDER_STATUS_RANK = {
     "read": 6,
 }
 
+# Twilio's call statuses in the order they move; a status callback only moves a call forward.
+CALL_STATUS_RANK = {
+    "queued": 1,
+    "initiated": 2,
+    "ringing": 3,
+    "in-progress": 4,
+    "completed": 5,
+    "busy": 5,
+    "no-answer": 5,
+    "canceled": 5,
+    "failed": 5,
+}
+
 
 class Message(models.Model):
     class Direction(models.TextChoices):

@@ -23,21 +23,10 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from contacts.models import Contact
+from messaging.models import CALL_STATUS_RANK
 from messaging.twilio_errors import Outcome, classify_call
 from reminders.schedule import QuietHours
 
-# Twilio's call statuses in the order they move; a status callback only moves a call forward.
-CALL_STATUS_RANK = {
-    "queued": 1,
-    "initiated": 2,
-    "ringing": 3,
-    "in-progress": 4,
-    "completed": 5,
-    "busy": 5,
-    "no-answer": 5,
-    "canceled": 5,
-    "failed": 5,
-}
 FINAL_CALL_STATUSES = frozenset(status for status, rank in CALL_STATUS_RANK.items() if rank == 5)
 MACHINE_ANSWERS = frozenset({"machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other"})
 

@@ -45,12 +45,12 @@ from contacts.phone import masked
 from messaging import outbound, ratelimit
 from messaging.backends.base import SendError, Submitted
 from messaging.backends.voice import OutgoingCall, VoiceBackend, get_voice_backend
-from messaging.models import Message
+from messaging.models import CALL_STATUS_RANK, Message
 from messaging.presend import NotBefore, presend_verdict
 from messaging.twilio_errors import Outcome
 from reminders import call_rules
 from reminders import services as reminder_services
-from reminders.call_rules import CALL_STATUS_RANK, CallOutcome, CallResult
+from reminders.call_rules import CallOutcome, CallResult
 from reminders.models import ReminderPlan
 
 logger = logging.getLogger(__name__)

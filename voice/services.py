@@ -46,7 +46,7 @@ from contacts.phone import masked, to_e164
 from conversation.rules import Effect, decide
 from messaging import outbound, queries, twilio_ids
 from messaging import tasks as messaging_tasks
-from messaging.models import Message
+from messaging.models import CALL_STATUS_RANK, Message
 from voice.content import Line, Spoken, Voice, advice_topic, menu_topics, spoken, voice_for, voices
 from voice.models import CallStep
 from voice.twiml import Answer, Ask
@@ -73,18 +73,6 @@ WITHHELD_CALLER_IDS = frozenset(
     }
 )
 
-# Twilio's call statuses in the order they move; a status callback only moves a call forward.
-CALL_STATUS_RANK = {
-    "queued": 1,
-    "initiated": 2,
-    "ringing": 3,
-    "in-progress": 4,
-    "completed": 5,
-    "busy": 5,
-    "no-answer": 5,
-    "canceled": 5,
-    "failed": 5,
-}
 
 MAX_STEPS = 100_000  # far beyond any call VOICE_MAX_CALL_SECONDS allows
 MAX_SILENCES = 2  # nothing pressed twice: goodbye
