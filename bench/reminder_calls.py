@@ -21,8 +21,6 @@ does not take the CPU the service is measured on.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import itertools
 import json
 import os
 import platform
@@ -30,7 +28,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,59 +39,10 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 ACCOUNT_SID = "AC" + "0" * 32
 
-
-def serve_twilio(port: int) -> None:
-    arrivals: list[float] = []
-    counter = itertools.count(1)
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = 0
-                for line in head.split(b"\r\n"):
-                    if line.lower().startswith(b"content-length:"):
-                        length = int(line.split(b":")[1])
-                body = await reader.readexactly(length) if length else b""
-                if head.startswith(b"GET /_stats"):
-                    payload, status = json.dumps({"arrivals": arrivals}).encode(), b"200 OK"
-                elif head.startswith(b"POST /_reset"):
-                    arrivals.clear()
-                    payload, status = b"{}", b"200 OK"
-                elif head.startswith(b"POST ") and b"/Calls.json" in head and b"Url=" in body:
-                    arrivals.append(time.time())
-                    sid = f"CA{next(counter):032x}"
-                    payload = json.dumps({"sid": sid, "status": "queued", "account_sid": ACCOUNT_SID}).encode()
-                    status = b"201 Created"
-                else:
-                    payload, status = b'{"code": 21205, "message": "Url parameter is required."}', b"400 Bad Request"
-                writer.write(
-                    b"HTTP/1.1 "
-                    + status
-                    + b"\r\nContent-Type: application/json\r\nContent-Length: "
-                    + str(len(payload)).encode()
-                    + b"\r\n\r\n"
-                    + payload
-                )
-        except (asyncio.IncompleteReadError, ConnectionResetError):
-            pass
-        writer.close()
-
-    async def main() -> None:
-        server = await asyncio.start_server(handle, "127.0.0.1", port)
-        async with server:
-            await server.serve_forever()
-
-    asyncio.run(main())
-
-
-def arrivals(url: str) -> list[float]:
-    with urllib.request.urlopen(f"{url}/_stats", timeout=30) as response:
-        return list(json.loads(response.read())["arrivals"])
-
-
-def reset_stand_in(url: str) -> None:
-    urllib.request.urlopen(urllib.request.Request(f"{url}/_reset", data=b"", method="POST"), timeout=5).read()
+# The lean Twilio stand-in, shared with the SMS reminder benchmark (it answers Calls.json too).
+sys.path.insert(0, str(ROOT))
+from bench.reminders import reset_stand_in, serve_twilio  # noqa: E402
+from bench.reminders import stand_in_arrivals as arrivals  # noqa: E402
 
 
 def environment(args: argparse.Namespace, twilio_url: str) -> dict[str, str]:

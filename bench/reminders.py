@@ -67,6 +67,12 @@ def serve_twilio(port: int) -> None:
                 elif head.startswith(b"POST /_reset"):
                     arrivals.clear()
                     payload, status = b"{}", b"200 OK"
+                elif head.startswith(b"POST ") and b"/Calls.json" in head and b"Url=" in body:
+                    # A call placed (bench/reminder_calls.py): accepted, never played.
+                    arrivals.append(time.time())
+                    sid = f"CA{next(counter):032x}"
+                    payload = json.dumps({"sid": sid, "status": "queued", "account_sid": ACCOUNT_SID}).encode()
+                    status = b"201 Created"
                 elif head.startswith(b"POST ") and b"To=" in body and b"Body=" in body:
                     arrivals.append(time.time())
                     sid = f"SM{next(counter):032x}"
